@@ -1,0 +1,5 @@
+//! The example app's consumers, one per routed topic.
+
+mod users_consumer;
+
+pub use users_consumer::UsersConsumer;

@@ -1,0 +1,126 @@
+//! Code generation for `routes!`.
+//!
+//! The output builds the route definitions in a function and registers it with
+//! `inventory`; it only names items through `::karafka`, `::core` and `::std`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr};
+
+use super::parse::{ConsumerGroup, Name, RouteOptions, Routes, Topic};
+
+/// Expands validated `routes` into a `const _: () = { ... };` registering them.
+pub(crate) fn routes(routes: &Routes) -> TokenStream {
+    let groups = routes.groups.iter().map(group);
+    quote! {
+        const _: () = {
+            // A topic setting every option would otherwise trip this lint in the user's crate.
+            #[allow(clippy::needless_update)]
+            fn __karafka_routes() -> ::std::vec::Vec<::karafka::__private::ConsumerGroupDef> {
+                ::std::vec![#(#groups,)*]
+            }
+            ::karafka::__private::inventory::submit! {
+                ::karafka::__private::RouteSource {
+                    manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                    location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+                    build: __karafka_routes,
+                }
+            }
+        };
+    }
+}
+
+/// `::karafka::__private::consumer_group(name, options, topics)`.
+fn group(group: &ConsumerGroup) -> TokenStream {
+    let name = name_literal(&group.name);
+    let options = options(&group.options);
+    let topics = group.topics.iter().map(topic);
+    quote! {
+        ::karafka::__private::consumer_group(#name, #options, ::std::vec![#(#topics,)*],)
+    }
+}
+
+/// `::karafka::__private::topic::<Consumer, _>(name, consumer name, deserializer, its name, options)`,
+/// spanned on the consumer type's name so a type that is not a consumer errors there.
+fn topic(topic: &Topic) -> TokenStream {
+    let name = name_literal(&topic.name);
+    let consumer = &topic.consumer;
+    // The type's own name: on stable a path's span is only its first token (`crate`).
+    let type_name = consumer.segments.last().map(|segment| &segment.ident);
+    let span = type_name.map_or_else(|| consumer.span(), Ident::span);
+    let consumer_name = type_name
+        .map(|ident| ident.unraw().to_string())
+        .unwrap_or_default();
+    let (deserializer, deserializer_name, deserializer_span) = match &topic.deserializer {
+        Some(expr) => (
+            expr.to_token_stream(),
+            without_whitespace(expr),
+            expr.span(),
+        ),
+        None => (
+            quote!(::karafka::deserializers::Json),
+            "Json".to_owned(),
+            span,
+        ),
+    };
+    // The deserializer type `_`, spanned so a deserializer of the wrong payload errors on it.
+    let infer = quote_spanned!(deserializer_span=> _);
+    let options = options(&topic.options);
+    quote_spanned! {span=>
+        ::karafka::__private::topic::<#consumer, #infer>(
+            #name,
+            #consumer_name,
+            #deserializer,
+            #deserializer_name,
+            #options,
+        )
+    }
+}
+
+/// `::karafka::__private::RouteOptions { <given fields>, ..Default::default() }`.
+fn options(options: &RouteOptions) -> TokenStream {
+    let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
+    let mut fields = Vec::new();
+    if let Some(variant) = &options.backend {
+        let value = some(quote!(::karafka::Backend::#variant));
+        fields.push(quote!(backend: #value));
+    }
+    if let Some(value) = &options.batch_consuming {
+        let value = some(value.to_token_stream());
+        fields.push(quote!(batch_consuming: #value));
+    }
+    if let Some(value) = &options.max_messages {
+        let value = some(value.to_token_stream());
+        fields.push(quote!(max_messages: #value));
+    }
+    if let Some(variant) = &options.initial_offset {
+        let value = some(quote!(::karafka::InitialOffset::#variant));
+        fields.push(quote!(initial_offset: #value));
+    }
+    if let Some(value) = &options.active {
+        let value = some(value.to_token_stream());
+        fields.push(quote!(active: #value));
+    }
+    quote! {
+        ::karafka::__private::RouteOptions {
+            #(#fields,)*
+            ..::core::default::Default::default()
+        }
+    }
+}
+
+/// The name as a string literal spanned on where it is written.
+fn name_literal(name: &Name) -> LitStr {
+    LitStr::new(&name.value, name.span)
+}
+
+/// The tokens of `tokens` as text, without whitespace (a display name).
+fn without_whitespace(tokens: &impl ToTokens) -> String {
+    tokens
+        .to_token_stream()
+        .to_string()
+        .split_whitespace()
+        .collect()
+}

@@ -1,0 +1,277 @@
+//! Syntax of `routes!`: `syn` parsers turning the macro input into a small AST.
+//!
+//! Checks that need a single option are done here (known option, value type,
+//! option given twice, `max_messages: 0`, backend / initial_offset values, a
+//! topic without `consumer`); checks across the tree live in [`super::validate`].
+
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::{braced, Error, Expr, Ident, LitBool, LitInt, LitStr, Path, Result, Token};
+
+/// `backend:` values of the DSL and the `::karafka::Backend` variant each maps to.
+pub(crate) const BACKENDS: &[(&str, &str)] = &[("inline", "Inline")];
+
+/// `initial_offset:` values of the DSL and the `::karafka::InitialOffset` variant each maps to.
+pub(crate) const INITIAL_OFFSETS: &[(&str, &str)] =
+    &[("earliest", "Earliest"), ("latest", "Latest")];
+
+/// Options accepted directly inside `consumer_group <name> { ... }`.
+const GROUP_OPTIONS: &[&str] = &[
+    "batch_consuming",
+    "max_messages",
+    "backend",
+    "initial_offset",
+];
+
+/// Options accepted inside `topic <name> { ... }`.
+const TOPIC_OPTIONS: &[&str] = &[
+    "consumer",
+    "deserializer",
+    "backend",
+    "batch_consuming",
+    "max_messages",
+    "initial_offset",
+    "active",
+];
+
+/// Keywords of the DSL.
+mod kw {
+    syn::custom_keyword!(consumer_group);
+    syn::custom_keyword!(topic);
+}
+
+/// The whole macro input: consumer groups, optionally separated by commas.
+pub(crate) struct Routes {
+    /// The groups, in source order.
+    pub(crate) groups: Vec<ConsumerGroup>,
+}
+
+/// `consumer_group <name> { <options and topics> }`.
+pub(crate) struct ConsumerGroup {
+    /// The group name.
+    pub(crate) name: Name,
+    /// Defaults for every topic of the group.
+    pub(crate) options: RouteOptions,
+    /// The topics, in source order.
+    pub(crate) topics: Vec<Topic>,
+}
+
+/// `topic <name> { consumer: <Type>, <options> }`.
+pub(crate) struct Topic {
+    /// The topic name.
+    pub(crate) name: Name,
+    /// The consumer type.
+    pub(crate) consumer: Path,
+    /// The deserializer expression, if one is given.
+    pub(crate) deserializer: Option<Expr>,
+    /// Options overriding the group's.
+    pub(crate) options: RouteOptions,
+}
+
+/// A consumer group or topic name, written as an identifier or a string literal.
+pub(crate) struct Name {
+    /// The name as Kafka sees it.
+    pub(crate) value: String,
+    /// Where the name is written.
+    pub(crate) span: Span,
+}
+
+/// Options shared by groups and topics; each is `None` when not written.
+#[derive(Default)]
+pub(crate) struct RouteOptions {
+    /// `::karafka::Backend` variant, spanned on the user's value.
+    pub(crate) backend: Option<Ident>,
+    /// `batch_consuming: <bool>`.
+    pub(crate) batch_consuming: Option<LitBool>,
+    /// `max_messages: <int>`, normalized to a `usize`-suffixed literal.
+    pub(crate) max_messages: Option<LitInt>,
+    /// `::karafka::InitialOffset` variant, spanned on the user's value.
+    pub(crate) initial_offset: Option<Ident>,
+    /// `active: <bool>` (topics only).
+    pub(crate) active: Option<LitBool>,
+}
+
+impl Parse for Routes {
+    fn parse(input: ParseStream) -> Result<Self> {
+        let mut groups = Vec::new();
+        while !input.is_empty() {
+            if !input.peek(kw::consumer_group) {
+                return Err(input.error("expected `consumer_group <name> { ... }`"));
+            }
+            groups.push(input.parse()?);
+            if input.peek(Token![,]) {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(Routes { groups })
+    }
+}
+
+impl Parse for ConsumerGroup {
+    fn parse(input: ParseStream) -> Result<Self> {
+        input.parse::<kw::consumer_group>()?;
+        let name = input.parse()?;
+        let body;
+        braced!(body in input);
+        let mut options = RouteOptions::default();
+        let mut topics = Vec::new();
+        while !body.is_empty() {
+            if body.peek(kw::topic) {
+                topics.push(body.parse()?);
+                if body.peek(Token![,]) {
+                    body.parse::<Token![,]>()?;
+                }
+                continue;
+            }
+            let key = option_key(&body, "consumer group", GROUP_OPTIONS)?;
+            options.parse_value(&key, &body)?;
+            if !body.is_empty() {
+                body.parse::<Token![,]>()?;
+            }
+        }
+        Ok(ConsumerGroup {
+            name,
+            options,
+            topics,
+        })
+    }
+}
+
+impl Parse for Topic {
+    fn parse(input: ParseStream) -> Result<Self> {
+        input.parse::<kw::topic>()?;
+        let name: Name = input.parse()?;
+        let body;
+        braced!(body in input);
+        let mut consumer = None;
+        let mut deserializer = None;
+        let mut options = RouteOptions::default();
+        while !body.is_empty() {
+            let key = option_key(&body, "topic", TOPIC_OPTIONS)?;
+            match key.to_string().as_str() {
+                "consumer" => set_once(&mut consumer, &key, || body.parse())?,
+                "deserializer" => set_once(&mut deserializer, &key, || body.parse())?,
+                _ => options.parse_value(&key, &body)?,
+            }
+            if !body.is_empty() {
+                body.parse::<Token![,]>()?;
+            }
+        }
+        let consumer = consumer.ok_or_else(|| {
+            let message = format!("topic `{}` has no `consumer: <Type>`", name.value);
+            Error::new(name.span, message)
+        })?;
+        Ok(Topic {
+            name,
+            consumer,
+            deserializer,
+            options,
+        })
+    }
+}
+
+impl Parse for Name {
+    fn parse(input: ParseStream) -> Result<Self> {
+        if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            Ok(Name {
+                value: lit.value(),
+                span: lit.span(),
+            })
+        } else if input.peek(Ident::peek_any) {
+            let ident = input.call(Ident::parse_any)?;
+            Ok(Name {
+                value: ident.unraw().to_string(),
+                span: ident.span(),
+            })
+        } else {
+            Err(input.error("expected a name: an identifier or a string literal"))
+        }
+    }
+}
+
+impl RouteOptions {
+    /// Parses the value of the already-checked option `key` (the `:` is consumed).
+    fn parse_value(&mut self, key: &Ident, input: ParseStream) -> Result<()> {
+        match key.to_string().as_str() {
+            "backend" => set_once(&mut self.backend, key, || {
+                variant(input, "backend", BACKENDS)
+            }),
+            "batch_consuming" => set_once(&mut self.batch_consuming, key, || input.parse()),
+            "max_messages" => set_once(&mut self.max_messages, key, || max_messages(input)),
+            "initial_offset" => set_once(&mut self.initial_offset, key, || {
+                variant(input, "initial_offset", INITIAL_OFFSETS)
+            }),
+            "active" => set_once(&mut self.active, key, || input.parse()),
+            _ => Err(Error::new(key.span(), format!("unknown option `{key}`"))),
+        }
+    }
+}
+
+/// Parses `<key>:` where `key` must be one of `valid`, the options of `level` (`"topic"` or `"consumer group"`).
+fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> {
+    let topic = if level == "topic" { "" } else { "`topic` or " };
+    let expected = format!("{topic}one of: {}", valid.join(", "));
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error(format!("expected {expected}")));
+    }
+    let key = input.call(Ident::parse_any)?;
+    if !valid.contains(&key.to_string().as_str()) {
+        let message = format!("unknown {level} option `{key}`; expected {expected}");
+        return Err(Error::new(key.span(), message));
+    }
+    input.parse::<Token![:]>()?;
+    Ok(key)
+}
+
+/// Stores the value parsed by `parse` in `slot`, unless option `key` was already given.
+fn set_once<T>(slot: &mut Option<T>, key: &Ident, parse: impl FnOnce() -> Result<T>) -> Result<()> {
+    if slot.is_some() {
+        return Err(Error::new(
+            key.span(),
+            format!("option `{key}` is given twice"),
+        ));
+    }
+    *slot = Some(parse()?);
+    Ok(())
+}
+
+/// Parses an identifier listed in `table`, returning the runtime variant it maps to.
+fn variant(input: ParseStream, option: &str, table: &[(&str, &str)]) -> Result<Ident> {
+    let expected = table
+        .iter()
+        .map(|(dsl, _)| *dsl)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if !input.peek(Ident::peek_any) {
+        return Err(input.error(format!("expected a {option}: one of {expected}")));
+    }
+    let value = input.call(Ident::parse_any)?;
+    match table.iter().find(|(dsl, _)| value == *dsl) {
+        Some((_, runtime)) => Ok(Ident::new(runtime, value.span())),
+        None => {
+            let message = format!("unknown {option} `{value}`; expected one of: {expected}");
+            Err(Error::new(value.span(), message))
+        }
+    }
+}
+
+/// Parses a positive integer literal (unsuffixed or `usize`) into a `usize` literal.
+fn max_messages(input: ParseStream) -> Result<LitInt> {
+    let lit: LitInt = input.parse()?;
+    if !matches!(lit.suffix(), "" | "usize") {
+        let message = format!(
+            "`max_messages` is a usize; remove the `{}` suffix",
+            lit.suffix()
+        );
+        return Err(Error::new(lit.span(), message));
+    }
+    if lit.base10_parse::<usize>()? == 0 {
+        return Err(Error::new(lit.span(), "`max_messages` must be at least 1"));
+    }
+    Ok(LitInt::new(
+        &format!("{}usize", lit.base10_digits()),
+        lit.span(),
+    ))
+}

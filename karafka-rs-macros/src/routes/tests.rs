@@ -1,0 +1,256 @@
+//! Parse + validate + expand valid and invalid inputs, comparing token text.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Token text without whitespace, so expansions compare independently of formatting.
+fn normalized(tokens: impl ToString) -> String {
+    tokens.to_string().split_whitespace().collect()
+}
+
+/// The normalized expansion of `input`, which must be valid.
+fn expand(input: TokenStream) -> String {
+    normalized(super::expand(input).expect("input should be valid"))
+}
+
+/// The error message(s) `input` is rejected with.
+fn expand_error(input: TokenStream) -> String {
+    match super::expand(input) {
+        Ok(tokens) => panic!("input should be rejected, expanded to {tokens}"),
+        Err(error) => error
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// Asserts `expansion` contains `piece` (tokens, or text for unbalanced pieces), normalized.
+#[track_caller]
+fn assert_contains(expansion: &str, piece: impl ToString) {
+    let piece = normalized(piece);
+    assert!(
+        expansion.contains(&piece),
+        "expected\n{piece}\nin\n{expansion}"
+    );
+}
+
+#[test]
+fn a_minimal_route_expands_to_the_documented_shape() {
+    let expansion = expand(quote! {
+        consumer_group example { topic users { consumer: UsersConsumer } }
+    });
+    let expected = quote! {
+        const _: () = {
+            #[allow(clippy::needless_update)]
+            fn __karafka_routes() -> ::std::vec::Vec<::karafka::__private::ConsumerGroupDef> {
+                ::std::vec![
+                    ::karafka::__private::consumer_group(
+                        "example",
+                        ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
+                        ::std::vec![
+                            ::karafka::__private::topic::<UsersConsumer, _>(
+                                "users",
+                                "UsersConsumer",
+                                ::karafka::deserializers::Json,
+                                "Json",
+                                ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
+                            ),
+                        ],
+                    ),
+                ]
+            }
+            ::karafka::__private::inventory::submit! {
+                ::karafka::__private::RouteSource {
+                    manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                    location: ::core::concat!(::core::file!(), ":", ::core::line!()),
+                    build: __karafka_routes,
+                }
+            }
+        };
+    };
+    assert_eq!(expansion, normalized(expected));
+}
+
+#[test]
+fn group_level_options_are_emitted_on_the_consumer_group() {
+    let expansion = expand(quote! {
+        consumer_group example {
+            batch_consuming: true,
+            max_messages: 50,
+            topic users { consumer: UsersConsumer }
+        }
+    });
+    assert_contains(
+        &expansion,
+        quote! {
+            ::karafka::__private::consumer_group(
+                "example",
+                ::karafka::__private::RouteOptions {
+                    batch_consuming: ::core::option::Option::Some(true),
+                    max_messages: ::core::option::Option::Some(50usize),
+                    ..::core::default::Default::default()
+                },
+                ::std::vec![
+                    ::karafka::__private::topic::<UsersConsumer, _>(
+                        "users",
+                        "UsersConsumer",
+                        ::karafka::deserializers::Json,
+                        "Json",
+                        ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
+                    ),
+                ],
+            )
+        },
+    );
+}
+
+#[test]
+fn topic_level_options_are_emitted_on_the_topic_in_field_order() {
+    let expansion = expand(quote! {
+        consumer_group example {
+            topic users {
+                consumer: UsersConsumer,
+                active: false,
+                initial_offset: earliest,
+                max_messages: 10,
+                batch_consuming: false,
+                backend: inline,
+            }
+        }
+    });
+    assert_contains(
+        &expansion,
+        quote! {
+            "example",
+            ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
+        },
+    );
+    assert_contains(
+        &expansion,
+        quote! {
+            "Json",
+            ::karafka::__private::RouteOptions {
+                backend: ::core::option::Option::Some(::karafka::Backend::Inline),
+                batch_consuming: ::core::option::Option::Some(false),
+                max_messages: ::core::option::Option::Some(10usize),
+                initial_offset: ::core::option::Option::Some(::karafka::InitialOffset::Earliest),
+                active: ::core::option::Option::Some(false),
+                ..::core::default::Default::default()
+            },
+        },
+    );
+}
+
+#[test]
+fn group_options_may_come_between_and_after_topics() {
+    let expansion = expand(quote! {
+        consumer_group example {
+            topic a { consumer: A },
+            initial_offset: latest,
+            topic b { consumer: B }
+            backend: inline
+        }
+    });
+    assert_contains(
+        &expansion,
+        quote! {
+            "example",
+            ::karafka::__private::RouteOptions {
+                backend: ::core::option::Option::Some(::karafka::Backend::Inline),
+                initial_offset: ::core::option::Option::Some(::karafka::InitialOffset::Latest),
+                ..::core::default::Default::default()
+            },
+        },
+    );
+}
+
+#[test]
+fn a_custom_deserializer_is_passed_through_and_named_by_its_tokens() {
+    let expansion = expand(quote! {
+        consumer_group example {
+            topic "rating-averages" {
+                consumer: crate::consumers::AveragesConsumer,
+                deserializer: karafka::deserializers::Utf8,
+            }
+        }
+    });
+    assert_contains(
+        &expansion,
+        r#"::karafka::__private::topic::<crate::consumers::AveragesConsumer, _>(
+            "rating-averages",
+            "AveragesConsumer",
+            karafka::deserializers::Utf8,
+            "karafka::deserializers::Utf8","#,
+    );
+}
+
+#[test]
+fn string_and_raw_identifier_names_become_plain_string_literals() {
+    let expansion = expand(quote! {
+        consumer_group "other-group" { topic r#type { consumer: Events } }
+    });
+    assert_contains(&expansion, r#"consumer_group("other-group","#);
+    assert_contains(&expansion, r#"topic::<Events, _>("type","#);
+}
+
+#[test]
+fn several_consumer_groups_expand_in_source_order() {
+    let expansion = expand(quote! {
+        consumer_group first { topic a { consumer: A } },
+        consumer_group second { topic a { consumer: A } }
+    });
+    let first = expansion.find("\"first\"").expect("first group");
+    let second = expansion.find("\"second\"").expect("second group");
+    assert!(first < second, "{expansion}");
+}
+
+#[test]
+fn every_validation_problem_is_reported_at_once() {
+    let error = expand_error(quote! {
+        consumer_group "bad group" {
+            topic users { consumer: A }
+            topic users { consumer: B }
+        }
+        consumer_group empty {}
+    });
+    assert!(
+        error.contains("invalid consumer group name \"bad group\""),
+        "{error}"
+    );
+    assert!(
+        error.contains("topic `users` is routed twice in consumer group `bad group`"),
+        "{error}"
+    );
+    assert!(
+        error.contains("consumer group `empty` has no topics"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_same_topic_may_be_routed_in_two_consumer_groups() {
+    expand(quote! {
+        consumer_group a { topic users { consumer: A } }
+        consumer_group b { topic users { consumer: B } }
+    });
+}
+
+#[test]
+fn max_messages_rejects_a_non_usize_suffix() {
+    let error = expand_error(quote! {
+        consumer_group g { topic t { consumer: A, max_messages: 5u8 } }
+    });
+    assert!(error.contains("remove the `u8` suffix"), "{error}");
+}
+
+#[test]
+fn an_option_of_the_other_level_is_unknown() {
+    let error = expand_error(quote! {
+        consumer_group g { active: true, topic t { consumer: A } }
+    });
+    assert!(
+        error.starts_with("unknown consumer group option `active`"),
+        "{error}"
+    );
+}

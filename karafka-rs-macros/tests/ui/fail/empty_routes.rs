@@ -1,0 +1,3 @@
+karafka_rs_macros::routes! {}
+
+fn main() {}

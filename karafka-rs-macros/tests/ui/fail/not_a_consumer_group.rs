@@ -1,0 +1,5 @@
+karafka_rs_macros::routes! {
+    topic users { consumer: UsersConsumer }
+}
+
+fn main() {}

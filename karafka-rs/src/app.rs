@@ -1,0 +1,141 @@
+//! [`App`]: configuration, routes and listeners together; the entry point of a karafka app.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::{Config, CONFIG_FILE};
+use crate::embedded::EmbeddedBroker;
+use crate::error::{Error, Result};
+use crate::instrumentation::{Event, Listener, Monitor};
+use crate::producer::Producer;
+use crate::routing::definition::RouteSource;
+use crate::routing::Routes;
+use crate::server::{self, ServerHandle};
+
+/// Environments in which a missing `brokers` setting means the embedded broker.
+const EMBEDDED_ENVIRONMENTS: &[&str] = &["development", "test"];
+
+/// A karafka application: what `karafka.rb` and `Karafka::App` are in Karafka.
+#[derive(Clone, Debug)]
+pub struct App {
+    root: PathBuf,
+    config: Arc<Config>,
+    routes: Routes,
+    monitor: Monitor,
+}
+
+impl App {
+    /// Loads `karafka.toml` (with `KARAFKA_*` overrides) from the app's root and
+    /// collects the routes declared with `karafka::routes!`.
+    ///
+    /// The root is `KARAFKA_ROOT` if set, else the current directory if it holds a
+    /// `karafka.toml`, else the directory of the crate that declared the routes.
+    pub fn load() -> Result<App> {
+        let root = app_root();
+        let config = Config::load(&root)?;
+        let routes = Routes::collect(&config)?;
+        Ok(App::new(root, config, routes))
+    }
+
+    /// An app from parts made in code (tests, embedding).
+    pub fn new(root: impl Into<PathBuf>, config: Config, routes: Routes) -> App {
+        App {
+            root: root.into(),
+            config: Arc::new(config),
+            routes,
+            monitor: Monitor::default(),
+        }
+    }
+
+    /// Subscribes a listener to every event.
+    pub fn listener(mut self, listener: impl Listener) -> Self {
+        self.monitor.subscribe(listener);
+        self
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn config_arc(&self) -> Arc<Config> {
+        self.config.clone()
+    }
+
+    /// The validated routes.
+    pub fn routes(&self) -> &Routes {
+        &self.routes
+    }
+
+    /// The monitor listeners are subscribed to.
+    pub fn monitor(&self) -> &Monitor {
+        &self.monitor
+    }
+
+    /// The app's root directory: where `karafka.toml` is looked for.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub(crate) fn embedded_broker_allowed(&self) -> bool {
+        EMBEDDED_ENVIRONMENTS.contains(&self.config.environment.as_str())
+    }
+
+    /// The brokers other commands use: the configured ones, or the running
+    /// embedded broker of this app in development.
+    pub fn bootstrap_servers(&self) -> Result<String> {
+        if !self.config.brokers.is_empty() {
+            return Ok(self.config.brokers.join(","));
+        }
+        if !self.embedded_broker_allowed() {
+            return Err(server::no_brokers(self));
+        }
+        EmbeddedBroker::discover(&self.root, &self.config.client_id).ok_or_else(|| {
+            Error::Embedded(format!(
+                "no brokers configured and no embedded broker running for the app in {} (client_id `{}`): start the server first, or set KARAFKA_BROKERS",
+                self.root.display(),
+                self.config.client_id
+            ))
+        })
+    }
+
+    /// A producer connected to this app's brokers.
+    pub fn producer(&self) -> Result<Producer> {
+        Producer::new(&self.config, &self.bootstrap_servers()?)
+    }
+
+    /// Boots the server on the current tokio runtime and returns once it is running;
+    /// it shares the runtime (and the process) with whatever else the app runs.
+    pub async fn spawn(&self) -> Result<ServerHandle> {
+        self.monitor.instrument(Event::AppInitialized);
+        server::spawn(self.clone()).await
+    }
+
+    /// Runs the server until SIGINT or SIGTERM, then stops it gracefully.
+    pub async fn run(&self) -> Result<()> {
+        let handle = self.spawn().await?;
+        let signal = server::shutdown_signal().await?;
+        tracing::info!(target: "karafka", "Received {signal}, stopping Karafka server {}", std::process::id());
+        handle.stop().await
+    }
+
+    /// Parses the command line and runs the chosen command (`server`, `produce`, ...).
+    pub async fn run_cli(self) -> anyhow::Result<()> {
+        crate::cli::run(self).await
+    }
+}
+
+fn app_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("KARAFKA_ROOT") {
+        return PathBuf::from(root);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if cwd.join(CONFIG_FILE).is_file() {
+        return cwd;
+    }
+    inventory::iter::<RouteSource>
+        .into_iter()
+        .map(|source| PathBuf::from(source.manifest_dir))
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .unwrap_or(cwd)
+}

@@ -1,0 +1,447 @@
+//! Application configuration: `karafka.toml` plus `KARAFKA_*` environment overrides.
+//!
+//! Every key has a default (Karafka's, where it has one), so an app without a
+//! `karafka.toml` boots in development on the embedded broker. A key that is
+//! unknown, of the wrong type or out of range fails the boot, naming the key and
+//! where it came from.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Name of the configuration file in the app's root directory.
+pub const CONFIG_FILE: &str = "karafka.toml";
+
+/// librdkafka settings karafka owns; setting them in `[kafka]` would break an invariant.
+const RESERVED_KAFKA_KEYS: &[(&str, &str)] = &[
+    (
+        "enable.auto.offset.store",
+        "karafka stores an offset only after its message was processed (at-least-once)",
+    ),
+    ("group.id", "it is derived from client_id and the consumer group name"),
+    ("bootstrap.servers", "use the top-level `brokers` key"),
+    ("metadata.broker.list", "use the top-level `brokers` key"),
+];
+
+/// How batches reach user code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// On the fetch task of the consumer group, one batch after another.
+    #[default]
+    Inline,
+}
+
+impl Backend {
+    /// The name used in `karafka.toml` and the routes DSL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Inline => "inline",
+        }
+    }
+}
+
+/// Where a partition without a committed offset starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialOffset {
+    /// From the oldest message still on the broker.
+    #[default]
+    Earliest,
+    /// Only messages produced after the group joined.
+    Latest,
+}
+
+impl InitialOffset {
+    /// The librdkafka `auto.offset.reset` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            InitialOffset::Earliest => "earliest",
+            InitialOffset::Latest => "latest",
+        }
+    }
+}
+
+/// A scalar from the `[kafka]` table, handed to librdkafka as a string.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum KafkaValue {
+    /// A string value.
+    String(String),
+    /// An integer value.
+    Integer(i64),
+    /// A float value.
+    Float(f64),
+    /// A boolean value.
+    Bool(bool),
+}
+
+impl std::fmt::Display for KafkaValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KafkaValue::String(s) => f.write_str(s),
+            KafkaValue::Integer(i) => write!(f, "{i}"),
+            KafkaValue::Float(x) => write!(f, "{x}"),
+            KafkaValue::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// Settings of the embedded development broker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbeddedConfig {
+    /// Partitions of each routed topic the embedded broker creates.
+    pub partitions: i32,
+}
+
+impl Default for EmbeddedConfig {
+    fn default() -> Self {
+        EmbeddedConfig { partitions: 3 }
+    }
+}
+
+/// The whole configuration of a karafka app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Identifies the app to Kafka; prefixes consumer group ids.
+    pub client_id: String,
+    /// Bootstrap brokers as `host:port`; empty in development means the embedded broker.
+    pub brokers: Vec<String>,
+    /// `development`, `test`, `production`, ...; `KARAFKA_ENV` overrides it.
+    pub environment: String,
+    /// The default processing backend of routes that do not name one.
+    pub backend: Backend,
+    /// Worker count of the worker pool backend.
+    pub concurrency: usize,
+    /// Most messages in one batch handed to a consumer.
+    pub max_messages: usize,
+    /// Longest wait for the first message of a batch, in milliseconds.
+    pub max_wait_time: u64,
+    /// How long a graceful shutdown may take before it is forced, in milliseconds.
+    pub shutdown_timeout: u64,
+    /// First pause of a partition whose processing failed, in milliseconds.
+    pub pause_timeout: u64,
+    /// Longest pause after repeated failures, in milliseconds.
+    pub pause_max_timeout: u64,
+    /// Whether pauses double after each consecutive failure.
+    pub pause_with_exponential_backoff: bool,
+    /// How long boot waits for the brokers to answer, in milliseconds.
+    pub connect_timeout: u64,
+    /// The embedded development broker.
+    pub embedded: EmbeddedConfig,
+    /// librdkafka settings passed through as they are.
+    pub kafka: BTreeMap<String, KafkaValue>,
+    /// Where this configuration was read from (`None`: defaults only).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            client_id: "karafka".to_owned(),
+            brokers: Vec::new(),
+            environment: "development".to_owned(),
+            backend: Backend::Inline,
+            concurrency: 5,
+            max_messages: 100,
+            max_wait_time: 1_000,
+            shutdown_timeout: 60_000,
+            pause_timeout: 1_000,
+            pause_max_timeout: 30_000,
+            pause_with_exponential_backoff: true,
+            connect_timeout: 10_000,
+            embedded: EmbeddedConfig::default(),
+            kafka: BTreeMap::new(),
+            source: None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `karafka.toml` from `root` (defaults when absent), applies the
+    /// `KARAFKA_*` environment overrides and validates the result.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(CONFIG_FILE);
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => Config::from_toml(&text, &path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(e) => {
+                return Err(Error::io(format!("reading {}", path.display()), e));
+            }
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text; `origin` names the file in errors. Does not apply the environment.
+    pub fn from_toml(text: &str, origin: &Path) -> Result<Config> {
+        let deserializer = toml::Deserializer::new(text);
+        let mut config: Config =
+            serde_path_to_error::deserialize(deserializer).map_err(|e| {
+                let key = e.path().to_string();
+                Error::Config {
+                    file: origin.to_owned(),
+                    key: if key == "." { unknown_key(e.inner()) } else { key },
+                    reason: first_line(e.inner().message()),
+                }
+            })?;
+        config.source = Some(origin.to_owned());
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies `KARAFKA_ENV`, `KARAFKA_BROKERS` and `KARAFKA_CLIENT_ID` from `lookup`.
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(env) = lookup("KARAFKA_ENV") {
+            self.environment = env;
+        }
+        if let Some(brokers) = lookup("KARAFKA_BROKERS") {
+            self.brokers = brokers
+                .split(',')
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned)
+                .collect();
+            validate_brokers(&self.brokers).map_err(|reason| Error::Config {
+                file: PathBuf::from("the environment variable KARAFKA_BROKERS"),
+                key: "brokers".into(),
+                reason,
+            })?;
+        }
+        if let Some(client_id) = lookup("KARAFKA_CLIENT_ID") {
+            self.client_id = client_id;
+        }
+        Ok(())
+    }
+
+    /// Checks every value's range and the reserved librdkafka keys.
+    pub fn validate(&self) -> Result<()> {
+        let fail = |key: &str, reason: String| Error::Config {
+            file: self.origin(),
+            key: key.to_owned(),
+            reason,
+        };
+        if !is_kafka_name(&self.client_id) {
+            return Err(fail(
+                "client_id",
+                format!(
+                    "`{}` must be 1-249 characters of ASCII letters, digits, '.', '_' or '-'",
+                    self.client_id
+                ),
+            ));
+        }
+        validate_brokers(&self.brokers).map_err(|r| fail("brokers", r))?;
+        if self.environment.trim().is_empty() {
+            return Err(fail("environment", "must not be empty".into()));
+        }
+        for (key, value) in [
+            ("concurrency", self.concurrency as u64),
+            ("max_messages", self.max_messages as u64),
+            ("max_wait_time", self.max_wait_time),
+            ("shutdown_timeout", self.shutdown_timeout),
+            ("pause_timeout", self.pause_timeout),
+            ("pause_max_timeout", self.pause_max_timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value == 0 {
+                return Err(fail(key, "must be greater than 0".into()));
+            }
+        }
+        if self.pause_max_timeout < self.pause_timeout {
+            return Err(fail(
+                "pause_max_timeout",
+                format!(
+                    "{} is below pause_timeout ({})",
+                    self.pause_max_timeout, self.pause_timeout
+                ),
+            ));
+        }
+        if self.embedded.partitions < 1 {
+            return Err(fail(
+                "embedded.partitions",
+                "must be at least 1".into(),
+            ));
+        }
+        for (key, why) in RESERVED_KAFKA_KEYS {
+            if self.kafka.contains_key(*key) {
+                return Err(fail(&format!("kafka.{key}"), format!("cannot be set: {why}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The file this configuration came from, or a description of the defaults.
+    pub fn origin(&self) -> PathBuf {
+        self.source
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("the built-in defaults"))
+    }
+
+    /// Whether boot may start the embedded broker when no brokers are configured.
+    pub fn uses_embedded_broker(&self) -> bool {
+        self.brokers.is_empty()
+    }
+
+    /// `max_wait_time` as a duration.
+    pub fn max_wait(&self) -> Duration {
+        Duration::from_millis(self.max_wait_time)
+    }
+
+    /// `shutdown_timeout` as a duration.
+    pub fn shutdown_wait(&self) -> Duration {
+        Duration::from_millis(self.shutdown_timeout)
+    }
+
+    /// The pause before retry number `attempt` (1-based) of a failed batch.
+    pub fn pause_for(&self, attempt: u32) -> Duration {
+        let ms = if self.pause_with_exponential_backoff {
+            let factor = 1u64 << attempt.saturating_sub(1).min(32);
+            self.pause_timeout.saturating_mul(factor)
+        } else {
+            self.pause_timeout
+        };
+        Duration::from_millis(ms.min(self.pause_max_timeout))
+    }
+}
+
+/// Whether `name` is usable as a Kafka topic, group or client id.
+pub(crate) fn is_kafka_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 249
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+fn validate_brokers(brokers: &[String]) -> std::result::Result<(), String> {
+    for broker in brokers {
+        let valid = broker
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !valid {
+            return Err(format!("`{broker}` is not of the form host:port"));
+        }
+    }
+    Ok(())
+}
+
+/// serde reports an unknown top-level field with an empty path; pull its name from the message.
+fn unknown_key(error: &toml::de::Error) -> String {
+    let message = error.message();
+    message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| "(top level)".to_owned())
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::from_toml(text, Path::new("app/karafka.toml"))
+    }
+
+    #[test]
+    fn empty_file_gives_karafka_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.client_id, "karafka");
+        assert_eq!(config.max_messages, 100);
+        assert!(config.uses_embedded_broker());
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_the_file() {
+        let error = parse("client_id = \"a\"\nconcurency = 3\n").unwrap_err().to_string();
+        assert!(error.contains("app/karafka.toml"), "{error}");
+        assert!(error.contains("`concurency`"), "{error}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let error = parse("max_messages = \"ten\"").unwrap_err().to_string();
+        assert!(error.contains("key `max_messages`"), "{error}");
+        assert!(error.contains("invalid type"), "{error}");
+    }
+
+    #[test]
+    fn nested_unknown_key_is_named_with_its_table() {
+        let error = parse("[embedded]\npartition = 3").unwrap_err().to_string();
+        assert!(error.contains("embedded"), "{error}");
+        assert!(error.contains("partition"), "{error}");
+    }
+
+    #[test]
+    fn zero_concurrency_is_rejected() {
+        let error = parse("concurrency = 0").unwrap_err().to_string();
+        assert!(error.contains("key `concurrency`: must be greater than 0"), "{error}");
+    }
+
+    #[test]
+    fn broker_without_port_is_rejected() {
+        let error = parse("brokers = [\"localhost\"]").unwrap_err().to_string();
+        assert!(error.contains("key `brokers`"), "{error}");
+        assert!(error.contains("host:port"), "{error}");
+    }
+
+    #[test]
+    fn offset_store_cannot_be_handed_to_librdkafka() {
+        let error = parse("[kafka]\n\"enable.auto.offset.store\" = true")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("kafka.enable.auto.offset.store"), "{error}");
+    }
+
+    #[test]
+    fn unknown_backend_lists_the_value() {
+        let error = parse("backend = \"sidekiq\"").unwrap_err().to_string();
+        assert!(error.contains("key `backend`"), "{error}");
+        assert!(error.contains("sidekiq"), "{error}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut config = parse("client_id = \"from_file\"").unwrap();
+        config
+            .apply_env(|name| match name {
+                "KARAFKA_CLIENT_ID" => Some("from_env".into()),
+                "KARAFKA_BROKERS" => Some("127.0.0.1:9092, 127.0.0.1:9093".into()),
+                "KARAFKA_ENV" => Some("production".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.client_id, "from_env");
+        assert_eq!(config.brokers, ["127.0.0.1:9092", "127.0.0.1:9093"]);
+        assert_eq!(config.environment, "production");
+    }
+
+    #[test]
+    fn bad_brokers_variable_is_named() {
+        let mut config = Config::default();
+        let error = config
+            .apply_env(|name| (name == "KARAFKA_BROKERS").then(|| "nope".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("KARAFKA_BROKERS"), "{error}");
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let config = parse("pause_timeout = 100\npause_max_timeout = 350").unwrap();
+        let pauses: Vec<u128> = (1..=4).map(|a| config.pause_for(a).as_millis()).collect();
+        assert_eq!(pauses, [100, 200, 350, 350]);
+    }
+}

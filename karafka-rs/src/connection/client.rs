@@ -1,0 +1,87 @@
+//! librdkafka settings for karafka's consumers and producers.
+
+use rdkafka::ClientConfig;
+
+use crate::config::Config;
+use crate::routing::ConsumerGroup;
+
+/// Settings karafka chooses; anything in `[kafka]` overrides them (except the reserved keys).
+const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    ("enable.auto.commit", "true"),
+    ("auto.commit.interval.ms", "5000"),
+    ("enable.partition.eof", "false"),
+    // librdkafka's default of 1000 ms idles a consumer that is a little slower than
+    // the broker for most of each second once its fetch queue has filled.
+    ("fetch.queue.backoff.ms", "10"),
+];
+
+/// The consumer settings of one consumer group.
+pub(crate) fn consumer_config(config: &Config, brokers: &str, group: &ConsumerGroup) -> ClientConfig {
+    let mut client = base_config(config, brokers);
+    client
+        .set("group.id", &group.id)
+        .set("auto.offset.reset", group.initial_offset().name());
+    for (key, value) in CONSUMER_DEFAULTS {
+        client.set(*key, *value);
+    }
+    apply_user_settings(&mut client, config);
+    // Set last: at-least-once depends on it and the config validation forbids overriding it.
+    client.set("enable.auto.offset.store", "false");
+    client
+}
+
+/// The settings of the process's producer.
+pub(crate) fn producer_config(config: &Config, brokers: &str) -> ClientConfig {
+    let mut client = base_config(config, brokers);
+    client
+        .set("enable.idempotence", "true")
+        .set("message.timeout.ms", "30000");
+    apply_user_settings(&mut client, config);
+    client
+}
+
+fn base_config(config: &Config, brokers: &str) -> ClientConfig {
+    let mut client = ClientConfig::new();
+    client
+        .set("bootstrap.servers", brokers)
+        .set("client.id", &config.client_id)
+        .set("socket.connection.setup.timeout.ms", config.connect_timeout.to_string());
+    client
+}
+
+fn apply_user_settings(client: &mut ClientConfig, config: &Config) {
+    for (key, value) in &config.kafka {
+        client.set(key, value.to_string());
+    }
+}
+
+/// Whether a librdkafka setting holds a secret that must never be shown.
+pub(crate) fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.starts_with("sasl.")
+        || key.starts_with("ssl.")
+        || key.contains("password")
+        || key.contains("secret")
+}
+
+/// `key=value` for display, with secret values replaced.
+pub(crate) fn redacted(key: &str, value: &str) -> String {
+    if is_secret_key(key) {
+        format!("{key}=[FILTERED]")
+    } else {
+        format!("{key}={value}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sasl_and_ssl_values_are_filtered() {
+        assert_eq!(redacted("sasl.password", "hunter2"), "sasl.password=[FILTERED]");
+        assert_eq!(redacted("ssl.key.password", "x"), "ssl.key.password=[FILTERED]");
+        assert_eq!(redacted("SASL.USERNAME", "x"), "SASL.USERNAME=[FILTERED]");
+        assert_eq!(redacted("linger.ms", "5"), "linger.ms=5");
+    }
+}

@@ -1,0 +1,87 @@
+//! The [`Consumer`] trait users implement, and the [`Context`] each call receives.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::messages::Messages;
+
+/// Handles the batches of one topic-partition.
+///
+/// One instance is created (with `Default`) per assigned topic-partition and
+/// kept across batches until the partition is revoked or the server stops.
+/// `consume` returning `Ok` marks the whole batch as consumed; an `Err` (or a
+/// panic) pauses the partition and retries the batch after a backoff.
+pub trait Consumer: Send + 'static {
+    /// The type each message payload is deserialized into.
+    type Payload: Send + Sync + 'static;
+
+    /// Processes one batch; called with messages in offset order.
+    fn consume(
+        &mut self,
+        ctx: &mut Context,
+        messages: Messages<Self::Payload>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Runs once, before the first batch of this topic-partition.
+    fn initialized(&mut self, ctx: &mut Context) -> impl Future<Output = Result<()>> + Send {
+        let _ = ctx;
+        async { Ok(()) }
+    }
+
+    /// Runs when the partition is taken away by a rebalance, before it is released.
+    fn revoked(&mut self, ctx: &mut Context) -> impl Future<Output = Result<()>> + Send {
+        let _ = ctx;
+        async { Ok(()) }
+    }
+
+    /// Runs when the server stops gracefully.
+    fn shutdown(&mut self, ctx: &mut Context) -> impl Future<Output = Result<()>> + Send {
+        let _ = ctx;
+        async { Ok(()) }
+    }
+}
+
+/// What a consumer knows about where it runs: group, topic, partition, attempt.
+#[derive(Debug, Clone)]
+pub struct Context {
+    consumer_group: Arc<str>,
+    topic: Arc<str>,
+    partition: i32,
+    attempt: u32,
+}
+
+impl Context {
+    pub(crate) fn new(consumer_group: Arc<str>, topic: Arc<str>, partition: i32) -> Self {
+        Context {
+            consumer_group,
+            topic,
+            partition,
+            attempt: 1,
+        }
+    }
+
+    /// The consumer group's name as routed.
+    pub fn consumer_group(&self) -> &str {
+        &self.consumer_group
+    }
+
+    /// The topic this consumer serves.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The partition this consumer serves.
+    pub fn partition(&self) -> i32 {
+        self.partition
+    }
+
+    /// Which attempt at the current batch this is: 1 the first time, 2 after one failure...
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    pub(crate) fn set_attempt(&mut self, attempt: u32) {
+        self.attempt = attempt;
+    }
+}

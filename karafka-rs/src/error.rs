@@ -1,0 +1,136 @@
+//! The library's one error type and its `Result` alias.
+
+use std::path::PathBuf;
+
+/// A boxed error from user code or a custom deserializer.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with karafka's [`enum@Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in karafka-rs, each variant naming what was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A configuration file or environment variable has a bad key or value.
+    #[error("invalid configuration in {}: key `{key}`: {reason}", file.display())]
+    Config {
+        /// The file (or the environment variable) the bad value came from.
+        file: PathBuf,
+        /// The dotted key that was wrong.
+        key: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The routes are unusable: duplicates, none at all, conflicting options.
+    #[error("invalid routes: {0}")]
+    Routing(String),
+    /// A message payload could not be turned into the route's payload type.
+    #[error(
+        "cannot deserialize message {topic}/{partition}@{offset} with {deserializer}: {reason}"
+    )]
+    Deserialization {
+        /// Topic of the message.
+        topic: String,
+        /// Partition of the message.
+        partition: i32,
+        /// Offset of the message.
+        offset: i64,
+        /// Name of the deserializer that failed.
+        deserializer: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The Kafka client reported an error.
+    #[error("kafka: {context}: {source}")]
+    Kafka {
+        /// What karafka was doing when the error happened.
+        context: String,
+        /// The client's error.
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+    /// The brokers could not be reached within the allowed time.
+    #[error("cannot reach the brokers {brokers} within {timeout_ms} ms: {reason}")]
+    Unreachable {
+        /// The bootstrap servers that were tried.
+        brokers: String,
+        /// How long karafka waited.
+        timeout_ms: u64,
+        /// The client's last word on it.
+        reason: String,
+    },
+    /// The embedded development broker could not be started or found.
+    #[error("embedded broker: {0}")]
+    Embedded(String),
+    /// Graceful shutdown did not finish within `shutdown_timeout`.
+    #[error("shutdown did not finish within {timeout_ms} ms; still running: {still_running}")]
+    ShutdownTimeout {
+        /// The configured shutdown timeout.
+        timeout_ms: u64,
+        /// What was still in flight, for the operator.
+        still_running: String,
+    },
+    /// User code (a consumer hook) failed or panicked.
+    #[error("{0}")]
+    User(BoxError),
+    /// An I/O error, with what karafka was doing.
+    #[error("{context}: {source}")]
+    Io {
+        /// What karafka was doing.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps any error from user code.
+    pub fn user(error: impl Into<BoxError>) -> Self {
+        Error::User(error.into())
+    }
+
+    pub(crate) fn kafka(context: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
+        Error::Kafka {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(error: anyhow::Error) -> Self {
+        Error::User(error.into())
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(error: serde_json::Error) -> Self {
+        Error::User(Box::new(error))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(error: std::io::Error) -> Self {
+        Error::User(Box::new(error))
+    }
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Error::User(message.into())
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Error::User(message.into())
+    }
+}

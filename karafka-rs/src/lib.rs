@@ -1,0 +1,93 @@
+//! karafka-rs: a Rails-style framework for Kafka applications, after Ruby's Karafka.
+//!
+//! Declare consumer groups and topic routes with [`routes!`], implement
+//! [`Consumer`] for each topic, and run the app's binary as `server`: it
+//! subscribes, fetches, hands each partition's batches to its consumer in order,
+//! and stores offsets only after success (at-least-once).
+//!
+//! ```no_run
+//! use karafka::{Consumer, Context, Messages};
+//!
+//! #[derive(Debug, serde::Deserialize)]
+//! pub struct UserEvent { pub event_name: String }
+//!
+//! #[derive(Default)]
+//! pub struct UsersConsumer;
+//!
+//! impl Consumer for UsersConsumer {
+//!     type Payload = UserEvent;
+//!     async fn consume(&mut self, _ctx: &mut Context, messages: Messages<UserEvent>) -> karafka::Result<()> {
+//!         for message in &messages {
+//!             tracing::info!("New [User] event: {:?}", message.payload()?);
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! karafka::routes! {
+//!     consumer_group example {
+//!         topic users { consumer: UsersConsumer }
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> anyhow::Result<()> {
+//!     karafka::App::load()?.listener(karafka::StdoutListener).run_cli().await
+//! }
+//! ```
+
+mod app;
+mod cli;
+pub mod config;
+mod connection;
+mod consumer;
+pub mod embedded;
+mod error;
+pub mod instrumentation;
+pub mod logging;
+pub mod messages;
+mod processing;
+pub mod producer;
+pub mod routing;
+mod server;
+
+pub use app::App;
+pub use cli::EXIT_FORCED_SHUTDOWN;
+pub use config::{Backend, Config, InitialOffset};
+pub use consumer::{Consumer, Context};
+pub use error::{BoxError, Error, Result};
+pub use instrumentation::{Event, Listener, Monitor, StdoutListener};
+pub use karafka_rs_macros::routes;
+pub use messages::deserializers;
+pub use messages::{Message, Messages, RawMessage};
+pub use server::ServerHandle;
+
+/// What the macros' generated code refers to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::routing::definition::{ConsumerGroupDef, RouteOptions, RouteSource, TopicDef};
+    pub use inventory;
+
+    use crate::consumer::Consumer;
+    use crate::messages::deserializers::Deserializer;
+
+    /// A consumer group declared with `routes!`.
+    pub fn consumer_group(name: &str, options: RouteOptions, topics: Vec<TopicDef>) -> ConsumerGroupDef {
+        ConsumerGroupDef::new(name, options, topics)
+    }
+
+    /// A topic declared with `routes!`.
+    pub fn topic<C, D>(
+        name: &str,
+        _consumer_name: &'static str,
+        deserializer: D,
+        _deserializer_name: &'static str,
+        options: RouteOptions,
+    ) -> TopicDef
+    where
+        C: Consumer + Default,
+        D: Deserializer<C::Payload>,
+    {
+        TopicDef::new::<C, D>(name, deserializer, options)
+    }
+}

@@ -1,0 +1,94 @@
+//! What the `routes!` macro produces: route definitions before defaults and validation.
+
+use crate::config::{Backend, InitialOffset};
+use crate::consumer::Consumer;
+use crate::messages::deserializers::Deserializer;
+use crate::processing::erased::{factory, ConsumerFactory};
+
+/// Options settable on a consumer group (as defaults) or on a topic; unset means inherit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteOptions {
+    /// Processing backend.
+    pub backend: Option<Backend>,
+    /// `false` hands messages to the consumer one at a time.
+    pub batch_consuming: Option<bool>,
+    /// Most messages per batch.
+    pub max_messages: Option<usize>,
+    /// Where to start without a committed offset.
+    pub initial_offset: Option<InitialOffset>,
+    /// `false` keeps the route declared but not subscribed.
+    pub active: Option<bool>,
+}
+
+impl RouteOptions {
+    /// Each option of `self`, or `fallback`'s where `self` leaves it unset.
+    pub fn or(self, fallback: RouteOptions) -> RouteOptions {
+        RouteOptions {
+            backend: self.backend.or(fallback.backend),
+            batch_consuming: self.batch_consuming.or(fallback.batch_consuming),
+            max_messages: self.max_messages.or(fallback.max_messages),
+            initial_offset: self.initial_offset.or(fallback.initial_offset),
+            active: self.active.or(fallback.active),
+        }
+    }
+}
+
+/// One routed topic as declared.
+pub struct TopicDef {
+    pub(crate) name: String,
+    pub(crate) consumer_name: &'static str,
+    pub(crate) deserializer_name: String,
+    pub(crate) factory: ConsumerFactory,
+    pub(crate) options: RouteOptions,
+}
+
+impl TopicDef {
+    /// Routes `topic` to consumer type `C`, reading payloads with `deserializer`.
+    pub fn new<C, D>(topic: &str, deserializer: D, options: RouteOptions) -> TopicDef
+    where
+        C: Consumer + Default,
+        D: Deserializer<C::Payload>,
+    {
+        let consumer_name = std::any::type_name::<C>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("Consumer");
+        TopicDef {
+            name: topic.to_owned(),
+            consumer_name,
+            deserializer_name: deserializer.name().to_owned(),
+            factory: factory::<C, D>(deserializer),
+            options,
+        }
+    }
+}
+
+/// One consumer group as declared.
+pub struct ConsumerGroupDef {
+    pub(crate) name: String,
+    pub(crate) options: RouteOptions,
+    pub(crate) topics: Vec<TopicDef>,
+}
+
+impl ConsumerGroupDef {
+    /// A consumer group with group-level default options and its topics.
+    pub fn new(name: &str, options: RouteOptions, topics: Vec<TopicDef>) -> Self {
+        ConsumerGroupDef {
+            name: name.to_owned(),
+            options,
+            topics,
+        }
+    }
+}
+
+/// One `routes!` invocation, registered with inventory.
+pub struct RouteSource {
+    /// `CARGO_MANIFEST_DIR` of the crate that declared the routes: the app's root.
+    pub manifest_dir: &'static str,
+    /// `file:line` of the invocation, for error messages.
+    pub location: &'static str,
+    /// Builds the declared groups.
+    pub build: fn() -> Vec<ConsumerGroupDef>,
+}
+
+inventory::collect!(RouteSource);

@@ -1,0 +1,222 @@
+//! Resolved, validated routes: the registry the server runs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::definition::{ConsumerGroupDef, RouteOptions, RouteSource};
+use crate::config::{is_kafka_name, Backend, Config, InitialOffset};
+use crate::error::{Error, Result};
+use crate::processing::erased::ConsumerFactory;
+
+/// A routed topic with every option resolved.
+#[derive(Clone)]
+pub struct Topic {
+    /// Topic name.
+    pub name: Arc<str>,
+    /// Type name of the consumer handling it.
+    pub consumer_name: &'static str,
+    /// Name of the payload deserializer.
+    pub deserializer_name: String,
+    /// Processing backend.
+    pub backend: Backend,
+    /// Whether the consumer gets whole batches (`false`: one message at a time).
+    pub batch_consuming: bool,
+    /// Most messages per batch.
+    pub max_messages: usize,
+    /// Where to start without a committed offset.
+    pub initial_offset: InitialOffset,
+    /// Whether the topic is subscribed.
+    pub active: bool,
+    /// Where the route was declared.
+    pub location: &'static str,
+    pub(crate) factory: ConsumerFactory,
+}
+
+impl std::fmt::Debug for Topic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Topic")
+            .field("name", &self.name)
+            .field("consumer", &self.consumer_name)
+            .field("deserializer", &self.deserializer_name)
+            .field("backend", &self.backend)
+            .field("batch_consuming", &self.batch_consuming)
+            .field("max_messages", &self.max_messages)
+            .field("initial_offset", &self.initial_offset)
+            .field("active", &self.active)
+            .finish()
+    }
+}
+
+/// A consumer group: one Kafka consumer subscribed to its active topics.
+#[derive(Debug, Clone)]
+pub struct ConsumerGroup {
+    /// The group's name as routed.
+    pub name: Arc<str>,
+    /// The Kafka `group.id`: `<client_id>_<name>`.
+    pub id: String,
+    /// Its topics, in declaration order.
+    pub topics: Vec<Topic>,
+}
+
+impl ConsumerGroup {
+    /// The active topics, those the server subscribes to.
+    pub fn active_topics(&self) -> impl Iterator<Item = &Topic> {
+        self.topics.iter().filter(|t| t.active)
+    }
+
+    /// The route of `topic`, if this group has one.
+    pub fn topic(&self, topic: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| &*t.name == topic)
+    }
+
+    /// Where partitions without a committed offset start (one value per group).
+    pub fn initial_offset(&self) -> InitialOffset {
+        self.active_topics()
+            .map(|t| t.initial_offset)
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// The largest `max_messages` of the group's topics: the size of one fetch round.
+    pub fn max_messages(&self) -> usize {
+        self.active_topics().map(|t| t.max_messages).max().unwrap_or(1)
+    }
+}
+
+/// Every consumer group of the app, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Routes {
+    groups: Vec<ConsumerGroup>,
+}
+
+impl Routes {
+    /// Collects every `routes!` declaration linked into the binary.
+    pub fn collect(config: &Config) -> Result<Routes> {
+        let mut sources: Vec<&RouteSource> = inventory::iter::<RouteSource>.into_iter().collect();
+        sources.sort_by_key(|s| s.location);
+        let declared = sources
+            .into_iter()
+            .flat_map(|s| (s.build)().into_iter().map(move |g| (s.location, g)))
+            .collect();
+        Routes::resolve(declared, config)
+    }
+
+    /// Builds routes from definitions made in code rather than with the macro.
+    pub fn from_definitions(groups: Vec<ConsumerGroupDef>, config: &Config) -> Result<Routes> {
+        Routes::resolve(groups.into_iter().map(|g| ("code", g)).collect(), config)
+    }
+
+    fn resolve(declared: Vec<(&'static str, ConsumerGroupDef)>, config: &Config) -> Result<Routes> {
+        let defaults = RouteOptions {
+            backend: Some(config.backend),
+            batch_consuming: Some(true),
+            max_messages: Some(config.max_messages),
+            initial_offset: Some(InitialOffset::Earliest),
+            active: Some(true),
+        };
+        let mut by_name: BTreeMap<String, ConsumerGroup> = BTreeMap::new();
+        let mut order = Vec::new();
+        for (location, group) in declared {
+            check_name("consumer group", &group.name, location)?;
+            let entry = by_name.entry(group.name.clone()).or_insert_with(|| {
+                order.push(group.name.clone());
+                ConsumerGroup {
+                    name: Arc::from(group.name.as_str()),
+                    id: format!("{}_{}", config.client_id, group.name),
+                    topics: Vec::new(),
+                }
+            });
+            for topic in group.topics {
+                check_name("topic", &topic.name, location)?;
+                if let Some(existing) = entry.topic(&topic.name) {
+                    return Err(Error::Routing(format!(
+                        "topic `{}` is routed twice in consumer group `{}` (at {} and {})",
+                        topic.name, group.name, existing.location, location
+                    )));
+                }
+                let options = topic.options.or(group.options).or(defaults);
+                let max_messages = options.max_messages.unwrap_or(config.max_messages);
+                if max_messages == 0 {
+                    return Err(Error::Routing(format!(
+                        "topic `{}` in consumer group `{}`: max_messages must be at least 1",
+                        topic.name, group.name
+                    )));
+                }
+                entry.topics.push(Topic {
+                    name: Arc::from(topic.name.as_str()),
+                    consumer_name: topic.consumer_name,
+                    deserializer_name: topic.deserializer_name,
+                    backend: options.backend.unwrap_or_default(),
+                    batch_consuming: options.batch_consuming.unwrap_or(true),
+                    max_messages,
+                    initial_offset: options.initial_offset.unwrap_or_default(),
+                    active: options.active.unwrap_or(true),
+                    location,
+                    factory: topic.factory,
+                });
+            }
+        }
+        let groups: Vec<ConsumerGroup> = order
+            .into_iter()
+            .filter_map(|name| by_name.remove(&name))
+            .collect();
+        if groups.iter().all(|g| g.active_topics().next().is_none()) {
+            return Err(Error::Routing(
+                "no active routes: declare at least one with `karafka::routes! { consumer_group <name> { topic <name> { consumer: <Type> } } }`".into(),
+            ));
+        }
+        for group in &groups {
+            check_single_initial_offset(group)?;
+        }
+        Ok(Routes { groups })
+    }
+
+    /// Every consumer group, in declaration order.
+    pub fn groups(&self) -> &[ConsumerGroup] {
+        &self.groups
+    }
+
+    /// Groups with at least one active topic: those the server runs.
+    pub fn active_groups(&self) -> impl Iterator<Item = &ConsumerGroup> {
+        self.groups.iter().filter(|g| g.active_topics().next().is_some())
+    }
+
+    /// Every active topic name, each once.
+    pub fn active_topic_names(&self) -> Vec<Arc<str>> {
+        let mut names: Vec<Arc<str>> = self
+            .active_groups()
+            .flat_map(|g| g.active_topics().map(|t| t.name.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+fn check_name(kind: &str, name: &str, location: &str) -> Result<()> {
+    if is_kafka_name(name) {
+        Ok(())
+    } else {
+        Err(Error::Routing(format!(
+            "{kind} name `{name}` (at {location}) must be 1-249 characters of ASCII letters, digits, '.', '_' or '-'"
+        )))
+    }
+}
+
+/// librdkafka applies one `auto.offset.reset` per consumer, so a group needs one value.
+fn check_single_initial_offset(group: &ConsumerGroup) -> Result<()> {
+    let mut topics = group.active_topics();
+    if let Some(first) = topics.next() {
+        if let Some(other) = topics.find(|t| t.initial_offset != first.initial_offset) {
+            return Err(Error::Routing(format!(
+                "consumer group `{}`: topics `{}` ({}) and `{}` ({}) disagree on initial_offset; one Kafka consumer has one auto.offset.reset, so put them in separate consumer groups",
+                group.name,
+                first.name,
+                first.initial_offset.name(),
+                other.name,
+                other.initial_offset.name()
+            )));
+        }
+    }
+    Ok(())
+}

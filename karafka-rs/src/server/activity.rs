@@ -1,0 +1,40 @@
+//! What each consumer group is doing right now, for the forced-shutdown report.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// The batch each consumer group is running, if any.
+#[derive(Debug, Default)]
+pub(crate) struct Activity {
+    running: Mutex<BTreeMap<String, (String, Instant)>>,
+}
+
+impl Activity {
+    pub(crate) fn started(&self, group: &str, what: String) {
+        self.lock().insert(group.to_owned(), (what, Instant::now()));
+    }
+
+    pub(crate) fn finished(&self, group: &str) {
+        self.lock().remove(group);
+    }
+
+    /// One line per busy group: `group: what (for N ms)`.
+    pub(crate) fn describe(&self) -> String {
+        let running = self.lock();
+        if running.is_empty() {
+            return "no batch in flight (closing the Kafka consumers)".to_owned();
+        }
+        running
+            .iter()
+            .map(|(group, (what, since))| {
+                format!("consumer group {group}: {what} (for {} ms)", since.elapsed().as_millis())
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, (String, Instant)>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

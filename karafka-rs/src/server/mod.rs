@@ -1,0 +1,190 @@
+//! The server: boot (brokers, banner, subscriptions), one fetch thread per
+//! consumer group, signals, and graceful or forced shutdown.
+
+pub(crate) mod activity;
+mod banner;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
+use tokio::sync::oneshot;
+
+use crate::app::App;
+use crate::connection::client::producer_config;
+use crate::connection::listener::GroupListener;
+use crate::embedded::EmbeddedBroker;
+use crate::error::{Error, Result};
+use crate::instrumentation::Event;
+use crate::processing::executor::GroupShared;
+use activity::Activity;
+
+/// A running server; stop it with [`ServerHandle::stop`].
+#[must_use = "dropping the handle leaves the server running without a way to stop it"]
+pub struct ServerHandle {
+    app: App,
+    stop: Arc<AtomicBool>,
+    groups: Vec<(Arc<str>, oneshot::Receiver<()>)>,
+    activity: Arc<Activity>,
+    brokers: String,
+    embedded: Option<EmbeddedBroker>,
+}
+
+impl ServerHandle {
+    /// The bootstrap servers the consumers use.
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.brokers
+    }
+
+    /// The embedded broker this server started, if it started one.
+    pub fn embedded_broker(&self) -> Option<&EmbeddedBroker> {
+        self.embedded.as_ref()
+    }
+
+    /// Stops gracefully: no new fetches, the batch in flight finishes, `shutdown`
+    /// hooks run, offsets are committed and the groups are left. Fails with
+    /// [`Error::ShutdownTimeout`] past `shutdown_timeout`, naming what still runs.
+    pub async fn stop(mut self) -> Result<()> {
+        self.app.monitor().instrument(Event::AppStopping);
+        self.stop.store(true, Ordering::Release);
+        let timeout = self.app.config().shutdown_wait();
+        let groups = std::mem::take(&mut self.groups);
+        let all_done = futures::future::join_all(groups.into_iter().map(|(_, done)| done));
+        if tokio::time::timeout(timeout, all_done).await.is_err() {
+            return Err(Error::ShutdownTimeout {
+                timeout_ms: self.app.config().shutdown_timeout,
+                still_running: self.activity.describe(),
+            });
+        }
+        self.app.monitor().instrument(Event::AppStopped);
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("brokers", &self.brokers)
+            .field("groups", &self.groups.len())
+            .finish()
+    }
+}
+
+/// Boots the app's server on the caller's runtime.
+pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
+    let (brokers, embedded) = resolve_brokers(&app)?;
+    let note = match &embedded {
+        Some(_) => format!(
+            " (embedded development broker; created topics {} with {} partitions)",
+            app.routes().active_topic_names().join(", "),
+            app.config().embedded.partitions
+        ),
+        None => String::new(),
+    };
+    for line in banner::lines(app.config(), app.routes(), &brokers, &note) {
+        tracing::info!(target: "karafka", "{line}");
+    }
+    check_reachable(&app, &brokers).await?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let activity = Arc::new(Activity::default());
+    let mut groups = Vec::new();
+    for group in app.routes().active_groups() {
+        let shared = GroupShared {
+            group: group.clone(),
+            config: app.config_arc(),
+            monitor: app.monitor().clone(),
+            runtime: tokio::runtime::Handle::current(),
+            activity: activity.clone(),
+        };
+        let listener = GroupListener::subscribe(shared, &brokers)?;
+        let (done_tx, done_rx) = oneshot::channel();
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name(format!("karafka-{}", group.name))
+            .spawn(move || {
+                listener.run(&stop);
+                let _ = done_tx.send(());
+            })
+            .map_err(|e| Error::io("starting a fetch thread", e))?;
+        groups.push((group.name.clone(), done_rx));
+    }
+    tracing::info!(target: "karafka", "Running Karafka server {}", std::process::id());
+    app.monitor().instrument(Event::AppRunning);
+    Ok(ServerHandle {
+        app,
+        stop,
+        groups,
+        activity,
+        brokers,
+        embedded,
+    })
+}
+
+/// Configured brokers, or in development an embedded broker: the one another
+/// command of this app already runs, or a new one with the routed topics.
+fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
+    let config = app.config();
+    if !config.brokers.is_empty() {
+        return Ok((config.brokers.join(","), None));
+    }
+    if !app.embedded_broker_allowed() {
+        return Err(no_brokers(app));
+    }
+    if let Some(found) = EmbeddedBroker::discover(app.root(), &config.client_id) {
+        return Ok((found, None));
+    }
+    let mut broker = EmbeddedBroker::start()?;
+    for topic in app.routes().active_topic_names() {
+        broker.create_topic(&topic, config.embedded.partitions)?;
+    }
+    broker.advertise(app.root(), &config.client_id)?;
+    Ok((broker.bootstrap_servers().to_owned(), Some(broker)))
+}
+
+pub(crate) fn no_brokers(app: &App) -> Error {
+    Error::Config {
+        file: app.config().origin(),
+        key: "brokers".into(),
+        reason: format!(
+            "no brokers configured for environment `{}`; set `brokers` or KARAFKA_BROKERS (the embedded broker runs only in development and test)",
+            app.config().environment
+        ),
+    }
+}
+
+/// Fails within `connect_timeout` when no broker answers, instead of hanging.
+async fn check_reachable(app: &App, brokers: &str) -> Result<()> {
+    let client = producer_config(app.config(), brokers);
+    let timeout = Duration::from_millis(app.config().connect_timeout);
+    let brokers = brokers.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let probe: BaseConsumer = client
+            .create()
+            .map_err(|e| Error::kafka("creating the connection probe", e))?;
+        probe
+            .fetch_metadata(None, timeout)
+            .map(|_| ())
+            .map_err(|e| Error::Unreachable {
+                brokers,
+                timeout_ms: timeout.as_millis() as u64,
+                reason: e.to_string(),
+            })
+    })
+    .await
+    .map_err(|e| Error::Embedded(format!("the connection probe failed: {e}")))?
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub(crate) async fn shutdown_signal() -> Result<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+    let mut interrupt = signal(SignalKind::interrupt())
+        .map_err(|e| Error::io("installing the SIGINT handler", e))?;
+    Ok(tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    })
+}
