@@ -22,7 +22,10 @@ const RESERVED_KAFKA_KEYS: &[(&str, &str)] = &[
         "enable.auto.offset.store",
         "karafka stores an offset only after its message was processed (at-least-once)",
     ),
-    ("group.id", "it is derived from client_id and the consumer group name"),
+    (
+        "group.id",
+        "it is derived from client_id and the consumer group name",
+    ),
     ("bootstrap.servers", "use the top-level `brokers` key"),
     ("metadata.broker.list", "use the top-level `brokers` key"),
 ];
@@ -184,15 +187,18 @@ impl Config {
     /// Parses TOML text; `origin` names the file in errors. Does not apply the environment.
     pub fn from_toml(text: &str, origin: &Path) -> Result<Config> {
         let deserializer = toml::Deserializer::new(text);
-        let mut config: Config =
-            serde_path_to_error::deserialize(deserializer).map_err(|e| {
-                let key = e.path().to_string();
-                Error::Config {
-                    file: origin.to_owned(),
-                    key: if key == "." { unknown_key(e.inner()) } else { key },
-                    reason: first_line(e.inner().message()),
-                }
-            })?;
+        let mut config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let key = e.path().to_string();
+            Error::Config {
+                file: origin.to_owned(),
+                key: if key == "." {
+                    unknown_key(e.inner())
+                } else {
+                    key
+                },
+                reason: first_line(e.inner().message()),
+            }
+        })?;
         config.source = Some(origin.to_owned());
         config.validate()?;
         Ok(config)
@@ -265,14 +271,14 @@ impl Config {
             ));
         }
         if self.embedded.partitions < 1 {
-            return Err(fail(
-                "embedded.partitions",
-                "must be at least 1".into(),
-            ));
+            return Err(fail("embedded.partitions", "must be at least 1".into()));
         }
         for (key, why) in RESERVED_KAFKA_KEYS {
             if self.kafka.contains_key(*key) {
-                return Err(fail(&format!("kafka.{key}"), format!("cannot be set: {why}")));
+                return Err(fail(
+                    &format!("kafka.{key}"),
+                    format!("cannot be set: {why}"),
+                ));
             }
         }
         Ok(())
@@ -365,7 +371,9 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named_with_the_file() {
-        let error = parse("client_id = \"a\"\nconcurency = 3\n").unwrap_err().to_string();
+        let error = parse("client_id = \"a\"\nconcurency = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("app/karafka.toml"), "{error}");
         assert!(error.contains("`concurency`"), "{error}");
     }
@@ -387,7 +395,10 @@ mod tests {
     #[test]
     fn zero_concurrency_is_rejected() {
         let error = parse("concurrency = 0").unwrap_err().to_string();
-        assert!(error.contains("key `concurrency`: must be greater than 0"), "{error}");
+        assert!(
+            error.contains("key `concurrency`: must be greater than 0"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -72,7 +72,11 @@ pub mod __private {
     use crate::messages::deserializers::Deserializer;
 
     /// A consumer group declared with `routes!`.
-    pub fn consumer_group(name: &str, options: RouteOptions, topics: Vec<TopicDef>) -> ConsumerGroupDef {
+    pub fn consumer_group(
+        name: &str,
+        options: RouteOptions,
+        topics: Vec<TopicDef>,
+    ) -> ConsumerGroupDef {
         ConsumerGroupDef::new(name, options, topics)
     }
 

@@ -16,7 +16,11 @@ const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
 ];
 
 /// The consumer settings of one consumer group.
-pub(crate) fn consumer_config(config: &Config, brokers: &str, group: &ConsumerGroup) -> ClientConfig {
+pub(crate) fn consumer_config(
+    config: &Config,
+    brokers: &str,
+    group: &ConsumerGroup,
+) -> ClientConfig {
     let mut client = base_config(config, brokers);
     client
         .set("group.id", &group.id)
@@ -24,7 +28,7 @@ pub(crate) fn consumer_config(config: &Config, brokers: &str, group: &ConsumerGr
     for (key, value) in CONSUMER_DEFAULTS {
         client.set(*key, *value);
     }
-    apply_user_settings(&mut client, config);
+    apply_user_settings(&mut client, config, Role::Consumer);
     // Set last: at-least-once depends on it and the config validation forbids overriding it.
     client.set("enable.auto.offset.store", "false");
     client
@@ -36,7 +40,7 @@ pub(crate) fn producer_config(config: &Config, brokers: &str) -> ClientConfig {
     client
         .set("enable.idempotence", "true")
         .set("message.timeout.ms", "30000");
-    apply_user_settings(&mut client, config);
+    apply_user_settings(&mut client, config, Role::Producer);
     client
 }
 
@@ -45,12 +49,71 @@ fn base_config(config: &Config, brokers: &str) -> ClientConfig {
     client
         .set("bootstrap.servers", brokers)
         .set("client.id", &config.client_id)
-        .set("socket.connection.setup.timeout.ms", config.connect_timeout.to_string());
+        .set(
+            "socket.connection.setup.timeout.ms",
+            config.connect_timeout.to_string(),
+        );
     client
 }
 
-fn apply_user_settings(client: &mut ClientConfig, config: &Config) {
-    for (key, value) in &config.kafka {
+/// Which kind of client a `[kafka]` setting is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Consumer,
+    Producer,
+}
+
+/// Prefixes of librdkafka settings that only one kind of client understands; the
+/// other kind would warn about each of them (CONFWARN) at every start.
+const CONSUMER_ONLY: &[&str] = &[
+    "group.",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "max.poll.interval.ms",
+    "auto.offset.reset",
+    "auto.commit.",
+    "enable.auto.commit",
+    "fetch.",
+    "queued.",
+    "enable.partition.eof",
+    "check.crcs",
+    "partition.assignment.strategy",
+    "isolation.level",
+    "consume.callback.max.messages",
+    "coordinator.query.interval.ms",
+];
+const PRODUCER_ONLY: &[&str] = &[
+    "acks",
+    "request.required.acks",
+    "linger.ms",
+    "queue.buffering.",
+    "batch.",
+    "compression.",
+    "enable.idempotence",
+    "message.timeout.ms",
+    "delivery.timeout.ms",
+    "retries",
+    "message.send.max.retries",
+    "transactional.id",
+    "transaction.timeout.ms",
+    "partitioner",
+    "sticky.partitioning.linger.ms",
+    "request.timeout.ms",
+    "enable.gapless.guarantee",
+    "queuing.strategy",
+    "produce.offset.report",
+];
+
+fn is_for(role: Role, key: &str) -> bool {
+    let foreign = match role {
+        Role::Consumer => PRODUCER_ONLY,
+        Role::Producer => CONSUMER_ONLY,
+    };
+    !foreign.iter().any(|prefix| key.starts_with(prefix))
+}
+
+fn apply_user_settings(client: &mut ClientConfig, config: &Config, role: Role) {
+    for (key, value) in config.kafka.iter().filter(|(k, _)| is_for(role, k)) {
         client.set(key, value.to_string());
     }
 }
@@ -78,9 +141,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn consumer_settings_are_kept_from_producers_and_back() {
+        assert!(!is_for(Role::Producer, "session.timeout.ms"));
+        assert!(is_for(Role::Consumer, "session.timeout.ms"));
+        assert!(!is_for(Role::Consumer, "linger.ms"));
+        assert!(is_for(Role::Producer, "linger.ms"));
+        assert!(is_for(Role::Producer, "statistics.interval.ms"));
+        assert!(is_for(Role::Consumer, "statistics.interval.ms"));
+    }
+
+    #[test]
     fn sasl_and_ssl_values_are_filtered() {
-        assert_eq!(redacted("sasl.password", "hunter2"), "sasl.password=[FILTERED]");
-        assert_eq!(redacted("ssl.key.password", "x"), "ssl.key.password=[FILTERED]");
+        assert_eq!(
+            redacted("sasl.password", "hunter2"),
+            "sasl.password=[FILTERED]"
+        );
+        assert_eq!(
+            redacted("ssl.key.password", "x"),
+            "ssl.key.password=[FILTERED]"
+        );
         assert_eq!(redacted("SASL.USERNAME", "x"), "SASL.USERNAME=[FILTERED]");
         assert_eq!(redacted("linger.ms", "5"), "linger.ms=5");
     }

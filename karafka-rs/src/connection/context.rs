@@ -16,15 +16,18 @@ pub(crate) struct GroupContext {
 
 impl ClientContext for GroupContext {
     fn error(&self, error: KafkaError, reason: &str) {
-        self.executors.shared().monitor.instrument(Event::ErrorOccurred {
-            error_type: ErrorType::ConnectionClient,
-            consumer_group: Some(self.executors.shared().group.name.clone()),
-            topic: None,
-            partition: None,
-            offset: None,
-            attempt: None,
-            error: format!("{error}: {reason}"),
-        });
+        self.executors
+            .shared()
+            .monitor
+            .instrument(Event::ErrorOccurred {
+                error_type: ErrorType::ConnectionClient,
+                consumer_group: Some(self.executors.shared().group.name.clone()),
+                topic: None,
+                partition: None,
+                offset: None,
+                attempt: None,
+                error: format!("{error}: {reason}"),
+            });
     }
 }
 

@@ -116,8 +116,15 @@ impl GroupListener {
     }
 
     fn to_raw(&self, message: &BorrowedMessage<'_>) -> Option<(usize, RawMessage)> {
-        let index = self.topics.iter().position(|t| &*t.name == message.topic())?;
-        let mut raw = RawMessage::new(self.topics[index].name.clone(), message.partition(), message.offset());
+        let index = self
+            .topics
+            .iter()
+            .position(|t| &*t.name == message.topic())?;
+        let mut raw = RawMessage::new(
+            self.topics[index].name.clone(),
+            message.partition(),
+            message.offset(),
+        );
         if let Some(payload) = message.payload() {
             raw = raw.with_payload(payload);
         }

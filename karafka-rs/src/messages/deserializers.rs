@@ -41,7 +41,9 @@ pub struct Utf8;
 
 impl Deserializer<String> for Utf8 {
     fn deserialize(&self, message: &RawMessage) -> Result<String, BoxError> {
-        let bytes = message.payload().ok_or("message has no payload (tombstone)")?;
+        let bytes = message
+            .payload()
+            .ok_or("message has no payload (tombstone)")?;
         Ok(std::str::from_utf8(bytes)?.to_owned())
     }
 
@@ -96,7 +98,10 @@ mod tests {
         let error = m.payload().unwrap_err().to_string();
         assert!(error.contains("users/2@41"), "{error}");
         assert!(error.contains("Json"), "{error}");
-        assert!(m.payload().is_err(), "the error is kept, not retried silently");
+        assert!(
+            m.payload().is_err(),
+            "the error is kept, not retried silently"
+        );
     }
 
     #[test]

@@ -53,7 +53,8 @@ impl RawMessage {
     }
 
     pub(crate) fn push_header(&mut self, name: &str, value: Option<&[u8]>) {
-        self.headers.push((name.to_owned(), value.map(<[u8]>::to_vec)));
+        self.headers
+            .push((name.to_owned(), value.map(<[u8]>::to_vec)));
     }
 
     pub(crate) fn set_timestamp(&mut self, timestamp: Option<i64>) {

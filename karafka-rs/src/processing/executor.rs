@@ -85,7 +85,11 @@ impl Executors {
             .entry((route.name.clone(), partition))
             .or_insert_with(|| Executor {
                 consumer: (route.factory)(),
-                ctx: Context::new(self.shared.group.name.clone(), route.name.clone(), partition),
+                ctx: Context::new(
+                    self.shared.group.name.clone(),
+                    route.name.clone(),
+                    partition,
+                ),
                 initialized: false,
                 next_offset: None,
                 retry: None,
@@ -95,8 +99,10 @@ impl Executors {
             return;
         }
         let floor = executor.next_offset.unwrap_or(i64::MIN);
-        let mut messages: Vec<RawMessage> =
-            messages.into_iter().filter(|m| m.offset() >= floor).collect();
+        let mut messages: Vec<RawMessage> = messages
+            .into_iter()
+            .filter(|m| m.offset() >= floor)
+            .collect();
         if messages.is_empty() {
             return;
         }
@@ -104,7 +110,11 @@ impl Executors {
             executor.initialized = true;
             self.run_hook(executor, Hook::Initialized);
         }
-        let chunk = if route.batch_consuming { route.max_messages } else { 1 };
+        let chunk = if route.batch_consuming {
+            route.max_messages
+        } else {
+            1
+        };
         while !messages.is_empty() {
             let rest = messages.split_off(chunk.min(messages.len()));
             let batch = std::mem::replace(&mut messages, rest);
@@ -130,7 +140,10 @@ impl Executors {
         let group = self.shared.group.name.clone();
         self.shared.activity.started(
             &group,
-            format!("{} consuming {}/{partition} offsets {first}..={last}", route.consumer_name, route.name),
+            format!(
+                "{} consuming {}/{partition} offsets {first}..={last}",
+                route.consumer_name, route.name
+            ),
         );
         let started = Instant::now();
         let outcome = self.block_on_user_code(executor.consumer.consume(
@@ -143,7 +156,14 @@ impl Executors {
         match outcome {
             Ok(()) => {
                 if let Err(error) = store_offset(consumer, &route.name, partition, last + 1) {
-                    self.report(ErrorType::ConnectionClientCommit, route, partition, Some(first), None, error.to_string());
+                    self.report(
+                        ErrorType::ConnectionClientCommit,
+                        route,
+                        partition,
+                        Some(first),
+                        None,
+                        error.to_string(),
+                    );
                 }
                 executor.next_offset = Some(last + 1);
                 let attempt = executor.ctx.attempt();
@@ -163,7 +183,14 @@ impl Executors {
             }
             Err(error) => {
                 let attempt = executor.ctx.attempt();
-                self.report(ErrorType::ConsumerConsume, route, partition, Some(first), Some(attempt), error.to_string());
+                self.report(
+                    ErrorType::ConsumerConsume,
+                    route,
+                    partition,
+                    Some(first),
+                    Some(attempt),
+                    error.to_string(),
+                );
                 let pause = self.shared.config.pause_for(attempt);
                 executor.ctx.set_attempt(attempt + 1);
                 executor.next_offset = Some(first);
@@ -172,16 +199,25 @@ impl Executors {
                     resume_at: Instant::now() + pause,
                 });
                 if let Err(error) = pause_partition(consumer, &route.name, partition) {
-                    self.report(ErrorType::ConnectionClient, route, partition, Some(first), None, format!("pause failed: {error}"));
+                    self.report(
+                        ErrorType::ConnectionClient,
+                        route,
+                        partition,
+                        Some(first),
+                        None,
+                        format!("pause failed: {error}"),
+                    );
                 }
-                self.shared.monitor.instrument(Event::ConsumerConsumingRetry {
-                    consumer_group: self.shared.group.name.clone(),
-                    topic: route.name.clone(),
-                    partition,
-                    offset: first,
-                    attempt: attempt + 1,
-                    pause,
-                });
+                self.shared
+                    .monitor
+                    .instrument(Event::ConsumerConsumingRetry {
+                        consumer_group: self.shared.group.name.clone(),
+                        topic: route.name.clone(),
+                        partition,
+                        offset: first,
+                        attempt: attempt + 1,
+                        pause,
+                    });
                 false
             }
         }
@@ -194,14 +230,21 @@ impl Executors {
         let mut next_due: Option<Duration> = None;
         let mut executors = self.lock();
         for ((topic, partition), executor) in executors.iter_mut() {
-            let Some(retry) = executor.retry else { continue };
+            let Some(retry) = executor.retry else {
+                continue;
+            };
             if retry.resume_at > now {
                 let wait = retry.resume_at - now;
                 next_due = Some(next_due.map_or(wait, |d| d.min(wait)));
                 continue;
             }
             let resumed = consumer
-                .seek(topic, *partition, Offset::Offset(retry.offset), Duration::from_secs(5))
+                .seek(
+                    topic,
+                    *partition,
+                    Offset::Offset(retry.offset),
+                    Duration::from_secs(5),
+                )
                 .and_then(|()| resume_partition(consumer, topic, *partition));
             match resumed {
                 Ok(()) => executor.retry = None,
@@ -264,10 +307,7 @@ impl Executors {
     }
 
     /// Drives user code to completion on this thread; a panic becomes an error.
-    fn block_on_user_code(
-        &self,
-        future: super::erased::BoxFuture<'_, Result<()>>,
-    ) -> Result<()> {
+    fn block_on_user_code(&self, future: super::erased::BoxFuture<'_, Result<()>>) -> Result<()> {
         match catch_unwind(AssertUnwindSafe(|| self.shared.runtime.block_on(future))) {
             Ok(outcome) => outcome,
             Err(panic) => Err(Error::user(format!("panicked: {}", panic_message(&*panic)))),

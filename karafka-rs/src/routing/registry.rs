@@ -79,7 +79,10 @@ impl ConsumerGroup {
 
     /// The largest `max_messages` of the group's topics: the size of one fetch round.
     pub fn max_messages(&self) -> usize {
-        self.active_topics().map(|t| t.max_messages).max().unwrap_or(1)
+        self.active_topics()
+            .map(|t| t.max_messages)
+            .max()
+            .unwrap_or(1)
     }
 }
 
@@ -178,7 +181,9 @@ impl Routes {
 
     /// Groups with at least one active topic: those the server runs.
     pub fn active_groups(&self) -> impl Iterator<Item = &ConsumerGroup> {
-        self.groups.iter().filter(|g| g.active_topics().next().is_some())
+        self.groups
+            .iter()
+            .filter(|g| g.active_topics().next().is_some())
     }
 
     /// Every active topic name, each once.

@@ -28,7 +28,10 @@ impl Activity {
         running
             .iter()
             .map(|(group, (what, since))| {
-                format!("consumer group {group}: {what} (for {} ms)", since.elapsed().as_millis())
+                format!(
+                    "consumer group {group}: {what} (for {} ms)",
+                    since.elapsed().as_millis()
+                )
             })
             .collect::<Vec<_>>()
             .join("; ")

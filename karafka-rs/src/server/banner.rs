@@ -5,11 +5,19 @@ use crate::connection::client::redacted;
 use crate::routing::Routes;
 
 /// The banner's lines; secrets in `[kafka]` are filtered.
-pub(crate) fn lines(config: &Config, routes: &Routes, brokers: &str, broker_note: &str) -> Vec<String> {
+pub(crate) fn lines(
+    config: &Config,
+    routes: &Routes,
+    brokers: &str,
+    broker_note: &str,
+) -> Vec<String> {
     let (_, librdkafka) = rdkafka::util::get_rdkafka_version();
     let mut lines = vec![
         format!("Initializing Karafka server {}", std::process::id()),
-        format!("Karafka-rs framework version: {}", env!("CARGO_PKG_VERSION")),
+        format!(
+            "Karafka-rs framework version: {}",
+            env!("CARGO_PKG_VERSION")
+        ),
         format!("librdkafka version: {librdkafka}"),
         format!("Application client id: {}", config.client_id),
         format!("Backend: {}", config.backend.name()),
@@ -31,7 +39,10 @@ pub(crate) fn lines(config: &Config, routes: &Routes, brokers: &str, broker_note
     }
     lines.push("Routes:".to_owned());
     for group in routes.groups() {
-        lines.push(format!("  consumer group {} (group.id {})", group.name, group.id));
+        lines.push(format!(
+            "  consumer group {} (group.id {})",
+            group.name, group.id
+        ));
         for topic in &group.topics {
             lines.push(format!(
                 "    {} -> {} (deserializer {}, backend {}, batch consuming {}, max messages {}, initial offset {}{})",
