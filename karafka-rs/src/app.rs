@@ -12,9 +12,6 @@ use crate::routing::definition::RouteSource;
 use crate::routing::Routes;
 use crate::server::{self, ServerHandle};
 
-/// Environments in which a missing `brokers` setting means the embedded broker.
-const EMBEDDED_ENVIRONMENTS: &[&str] = &["development", "test"];
-
 /// A karafka application: what `karafka.rb` and `Karafka::App` are in Karafka.
 #[derive(Clone, Debug)]
 pub struct App {
@@ -77,17 +74,13 @@ impl App {
         &self.root
     }
 
-    pub(crate) fn embedded_broker_allowed(&self) -> bool {
-        EMBEDDED_ENVIRONMENTS.contains(&self.config.environment.as_str())
-    }
-
     /// The brokers other commands use: the configured ones, or the running
     /// embedded broker of this app in development.
     pub fn bootstrap_servers(&self) -> Result<String> {
         if !self.config.brokers.is_empty() {
             return Ok(self.config.brokers.join(","));
         }
-        if !self.embedded_broker_allowed() {
+        if !self.config.is_development() {
             return Err(server::no_brokers(self));
         }
         EmbeddedBroker::discover(&self.root, &self.config.client_id).ok_or_else(|| {

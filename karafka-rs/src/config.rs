@@ -30,6 +30,9 @@ const RESERVED_KAFKA_KEYS: &[(&str, &str)] = &[
     ("metadata.broker.list", "use the top-level `brokers` key"),
 ];
 
+/// Environments in which a missing `brokers` setting means the embedded broker.
+const DEVELOPMENT_ENVIRONMENTS: &[&str] = &["development", "test"];
+
 /// How batches reach user code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,20 +97,6 @@ impl std::fmt::Display for KafkaValue {
     }
 }
 
-/// Settings of the embedded development broker.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EmbeddedConfig {
-    /// Partitions of each routed topic the embedded broker creates.
-    pub partitions: i32,
-}
-
-impl Default for EmbeddedConfig {
-    fn default() -> Self {
-        EmbeddedConfig { partitions: 3 }
-    }
-}
-
 /// The whole configuration of a karafka app.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -136,8 +125,11 @@ pub struct Config {
     pub pause_with_exponential_backoff: bool,
     /// How long boot waits for the brokers to answer, in milliseconds.
     pub connect_timeout: u64,
-    /// The embedded development broker.
-    pub embedded: EmbeddedConfig,
+    /// Whether boot creates routed topics missing on the cluster; unset means
+    /// yes in development and test, no elsewhere.
+    pub auto_create_topics: Option<bool>,
+    /// Partitions of each topic boot creates (on the embedded broker, or with `auto_create_topics`).
+    pub default_partitions: i32,
     /// librdkafka settings passed through as they are.
     pub kafka: BTreeMap<String, KafkaValue>,
     /// Where this configuration was read from (`None`: defaults only).
@@ -160,7 +152,8 @@ impl Default for Config {
             pause_max_timeout: 30_000,
             pause_with_exponential_backoff: true,
             connect_timeout: 10_000,
-            embedded: EmbeddedConfig::default(),
+            auto_create_topics: None,
+            default_partitions: 3,
             kafka: BTreeMap::new(),
             source: None,
         }
@@ -270,8 +263,8 @@ impl Config {
                 ),
             ));
         }
-        if self.embedded.partitions < 1 {
-            return Err(fail("embedded.partitions", "must be at least 1".into()));
+        if self.default_partitions < 1 {
+            return Err(fail("default_partitions", "must be at least 1".into()));
         }
         for (key, why) in RESERVED_KAFKA_KEYS {
             if self.kafka.contains_key(*key) {
@@ -291,9 +284,15 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("the built-in defaults"))
     }
 
-    /// Whether boot may start the embedded broker when no brokers are configured.
-    pub fn uses_embedded_broker(&self) -> bool {
-        self.brokers.is_empty()
+    /// Whether this environment may run the embedded broker and create topics by default.
+    pub fn is_development(&self) -> bool {
+        DEVELOPMENT_ENVIRONMENTS.contains(&self.environment.as_str())
+    }
+
+    /// Whether boot creates routed topics the cluster lacks.
+    pub fn creates_missing_topics(&self) -> bool {
+        self.auto_create_topics
+            .unwrap_or_else(|| self.is_development())
     }
 
     /// `max_wait_time` as a duration.
@@ -366,7 +365,8 @@ mod tests {
         let config = parse("").unwrap();
         assert_eq!(config.client_id, "karafka");
         assert_eq!(config.max_messages, 100);
-        assert!(config.uses_embedded_broker());
+        assert!(config.brokers.is_empty() && config.is_development());
+        assert!(config.creates_missing_topics());
     }
 
     #[test]
@@ -387,9 +387,8 @@ mod tests {
 
     #[test]
     fn nested_unknown_key_is_named_with_its_table() {
-        let error = parse("[embedded]\npartition = 3").unwrap_err().to_string();
-        assert!(error.contains("embedded"), "{error}");
-        assert!(error.contains("partition"), "{error}");
+        let error = parse("[kafka.nested]\nx = 3").unwrap_err().to_string();
+        assert!(error.contains("key `kafka.nested`"), "{error}");
     }
 
     #[test]

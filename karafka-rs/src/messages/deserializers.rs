@@ -78,7 +78,7 @@ mod tests {
         id: u32,
     }
 
-    fn message<T>(payload: &[u8], deserializer: impl Deserializer<T>) -> Message<T> {
+    fn message<T: 'static>(payload: &[u8], deserializer: impl Deserializer<T>) -> Message<T> {
         Message::new(
             RawMessage::new("users", 2, 41).with_payload(payload),
             Arc::new(deserializer),

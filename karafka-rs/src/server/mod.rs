@@ -3,16 +3,14 @@
 
 pub(crate) mod activity;
 mod banner;
+mod topics;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use tokio::sync::oneshot;
 
 use crate::app::App;
-use crate::connection::client::producer_config;
 use crate::connection::listener::GroupListener;
 use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
@@ -75,17 +73,30 @@ impl std::fmt::Debug for ServerHandle {
 pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     let (brokers, embedded) = resolve_brokers(&app)?;
     let note = match &embedded {
-        Some(_) => format!(
-            " (embedded development broker; created topics {} with {} partitions)",
-            app.routes().active_topic_names().join(", "),
-            app.config().embedded.partitions
-        ),
-        None => String::new(),
+        Some(_) => " (embedded development broker)",
+        None => "",
     };
-    for line in banner::lines(app.config(), app.routes(), &brokers, &note) {
+    for line in banner::lines(app.config(), app.routes(), &brokers, note) {
         tracing::info!(target: "karafka", "{line}");
     }
-    check_reachable(&app, &brokers).await?;
+    let missing = topics::missing_topics(&app, &brokers).await?;
+    if !missing.is_empty() {
+        if app.config().creates_missing_topics() {
+            topics::create(&app, &brokers, &missing).await?;
+            tracing::info!(
+                target: "karafka",
+                "Created missing topics {} with {} partitions",
+                missing.join(", "),
+                app.config().default_partitions
+            );
+        } else {
+            tracing::warn!(
+                target: "karafka",
+                "Routed topics missing on the cluster: {}; their consumers wait until they exist (create them, or set auto_create_topics = true)",
+                missing.join(", ")
+            );
+        }
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     let activity = Arc::new(Activity::default());
@@ -129,15 +140,16 @@ fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
     if !config.brokers.is_empty() {
         return Ok((config.brokers.join(","), None));
     }
-    if !app.embedded_broker_allowed() {
+    if !config.is_development() {
         return Err(no_brokers(app));
     }
     if let Some(found) = EmbeddedBroker::discover(app.root(), &config.client_id) {
         return Ok((found, None));
     }
     let mut broker = EmbeddedBroker::start()?;
+    // The mock cluster has no CreateTopics API: create the routed topics through its own.
     for topic in app.routes().active_topic_names() {
-        broker.create_topic(&topic, config.embedded.partitions)?;
+        broker.create_topic(&topic, config.default_partitions)?;
     }
     broker.advertise(app.root(), &config.client_id)?;
     Ok((broker.bootstrap_servers().to_owned(), Some(broker)))
@@ -152,28 +164,6 @@ pub(crate) fn no_brokers(app: &App) -> Error {
             app.config().environment
         ),
     }
-}
-
-/// Fails within `connect_timeout` when no broker answers, instead of hanging.
-async fn check_reachable(app: &App, brokers: &str) -> Result<()> {
-    let client = producer_config(app.config(), brokers);
-    let timeout = Duration::from_millis(app.config().connect_timeout);
-    let brokers = brokers.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let probe: BaseConsumer = client
-            .create()
-            .map_err(|e| Error::kafka("creating the connection probe", e))?;
-        probe
-            .fetch_metadata(None, timeout)
-            .map(|_| ())
-            .map_err(|e| Error::Unreachable {
-                brokers,
-                timeout_ms: timeout.as_millis() as u64,
-                reason: e.to_string(),
-            })
-    })
-    .await
-    .map_err(|e| Error::Embedded(format!("the connection probe failed: {e}")))?
 }
 
 /// Waits for SIGINT or SIGTERM.
