@@ -106,8 +106,9 @@ impl App {
 
     /// Runs the server until SIGINT or SIGTERM, then stops it gracefully.
     pub async fn run(&self) -> Result<()> {
+        let mut signals = server::ShutdownSignals::install()?;
         let handle = self.spawn().await?;
-        let signal = server::shutdown_signal().await?;
+        let signal = signals.recv().await;
         tracing::info!(target: "karafka", "Received {signal}, stopping Karafka server {}", std::process::id());
         handle.stop().await
     }

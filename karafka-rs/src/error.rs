@@ -73,6 +73,9 @@ pub enum Error {
     /// User code (a consumer hook) failed or panicked.
     #[error("{0}")]
     User(BoxError),
+    /// A failure inside karafka itself (a background task that died).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// An I/O error, with what karafka was doing.
     #[error("{context}: {source}")]
     Io {

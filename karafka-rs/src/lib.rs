@@ -83,15 +83,14 @@ pub mod __private {
     /// A topic declared with `routes!`.
     pub fn topic<C, D>(
         name: &str,
-        _consumer_name: &'static str,
+        consumer_name: &'static str,
         deserializer: D,
-        _deserializer_name: &'static str,
         options: RouteOptions,
     ) -> TopicDef
     where
         C: Consumer + Default,
         D: Deserializer<C::Payload>,
     {
-        TopicDef::new::<C, D>(name, deserializer, options)
+        TopicDef::new::<C, D>(name, deserializer, options).consumer_name(consumer_name)
     }
 }

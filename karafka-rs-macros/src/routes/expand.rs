@@ -42,7 +42,7 @@ fn group(group: &ConsumerGroup) -> TokenStream {
     }
 }
 
-/// `::karafka::__private::topic::<Consumer, _>(name, consumer name, deserializer, its name, options)`,
+/// `::karafka::__private::topic::<Consumer, _>(name, consumer name, deserializer, options)`,
 /// spanned on the consumer type's name so a type that is not a consumer errors there.
 fn topic(topic: &Topic) -> TokenStream {
     let name = name_literal(&topic.name);
@@ -53,17 +53,9 @@ fn topic(topic: &Topic) -> TokenStream {
     let consumer_name = type_name
         .map(|ident| ident.unraw().to_string())
         .unwrap_or_default();
-    let (deserializer, deserializer_name, deserializer_span) = match &topic.deserializer {
-        Some(expr) => (
-            expr.to_token_stream(),
-            without_whitespace(expr),
-            expr.span(),
-        ),
-        None => (
-            quote!(::karafka::deserializers::Json),
-            "Json".to_owned(),
-            span,
-        ),
+    let (deserializer, deserializer_span) = match &topic.deserializer {
+        Some(expr) => (expr.to_token_stream(), expr.span()),
+        None => (quote!(::karafka::deserializers::Json), span),
     };
     // The deserializer type `_`, spanned so a deserializer of the wrong payload errors on it.
     let infer = quote_spanned!(deserializer_span=> _);
@@ -73,7 +65,6 @@ fn topic(topic: &Topic) -> TokenStream {
             #name,
             #consumer_name,
             #deserializer,
-            #deserializer_name,
             #options,
         )
     }
@@ -114,13 +105,4 @@ fn options(options: &RouteOptions) -> TokenStream {
 /// The name as a string literal spanned on where it is written.
 fn name_literal(name: &Name) -> LitStr {
     LitStr::new(&name.value, name.span)
-}
-
-/// The tokens of `tokens` as text, without whitespace (a display name).
-fn without_whitespace(tokens: &impl ToTokens) -> String {
-    tokens
-        .to_token_stream()
-        .to_string()
-        .split_whitespace()
-        .collect()
 }

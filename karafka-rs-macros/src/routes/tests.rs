@@ -53,7 +53,6 @@ fn a_minimal_route_expands_to_the_documented_shape() {
                                 "users",
                                 "UsersConsumer",
                                 ::karafka::deserializers::Json,
-                                "Json",
                                 ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
                             ),
                         ],
@@ -96,7 +95,6 @@ fn group_level_options_are_emitted_on_the_consumer_group() {
                         "users",
                         "UsersConsumer",
                         ::karafka::deserializers::Json,
-                        "Json",
                         ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
                     ),
                 ],
@@ -129,7 +127,7 @@ fn topic_level_options_are_emitted_on_the_topic_in_field_order() {
     assert_contains(
         &expansion,
         quote! {
-            "Json",
+            ::karafka::deserializers::Json,
             ::karafka::__private::RouteOptions {
                 backend: ::core::option::Option::Some(::karafka::Backend::Inline),
                 batch_consuming: ::core::option::Option::Some(false),

@@ -61,6 +61,12 @@ impl TopicDef {
             options,
         }
     }
+
+    /// Names the consumer as the route declared it (the default is its type's name).
+    pub fn consumer_name(mut self, name: &'static str) -> TopicDef {
+        self.consumer_name = name;
+        self
+    }
 }
 
 /// One consumer group as declared.

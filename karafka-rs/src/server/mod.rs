@@ -166,15 +166,29 @@ pub(crate) fn no_brokers(app: &App) -> Error {
     }
 }
 
-/// Waits for SIGINT or SIGTERM.
-pub(crate) async fn shutdown_signal() -> Result<&'static str> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate())
-        .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
-    let mut interrupt = signal(SignalKind::interrupt())
-        .map_err(|e| Error::io("installing the SIGINT handler", e))?;
-    Ok(tokio::select! {
-        _ = terminate.recv() => "SIGTERM",
-        _ = interrupt.recv() => "SIGINT",
-    })
+/// SIGINT and SIGTERM handlers, installed before boot so neither kills a booting server.
+pub(crate) struct ShutdownSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    /// Takes over SIGINT and SIGTERM from their default (terminate) action.
+    pub(crate) fn install() -> Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(ShutdownSignals {
+            terminate: signal(SignalKind::terminate())
+                .map_err(|e| Error::io("installing the SIGTERM handler", e))?,
+            interrupt: signal(SignalKind::interrupt())
+                .map_err(|e| Error::io("installing the SIGINT handler", e))?,
+        })
+    }
+
+    /// Waits for the next SIGINT or SIGTERM and names it.
+    pub(crate) async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
 }

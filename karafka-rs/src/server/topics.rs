@@ -41,7 +41,7 @@ pub(crate) async fn missing_topics(app: &App, brokers: &str) -> Result<Vec<Strin
             .collect())
     })
     .await
-    .map_err(|e| Error::Embedded(format!("the connection probe failed: {e}")))?
+    .map_err(|e| Error::Internal(format!("the connection probe failed: {e}")))?
 }
 
 /// Creates `topics` with `default_partitions` partitions through CreateTopics.
