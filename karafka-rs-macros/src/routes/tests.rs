@@ -164,7 +164,7 @@ fn group_options_may_come_between_and_after_topics() {
 }
 
 #[test]
-fn a_custom_deserializer_is_passed_through_and_named_by_its_tokens() {
+fn a_custom_deserializer_is_passed_through_as_written() {
     let expansion = expand(quote! {
         consumer_group example {
             topic "rating-averages" {
@@ -179,7 +179,7 @@ fn a_custom_deserializer_is_passed_through_and_named_by_its_tokens() {
             "rating-averages",
             "AveragesConsumer",
             karafka::deserializers::Utf8,
-            "karafka::deserializers::Utf8","#,
+            ::karafka::__private::RouteOptions"#,
     );
 }
 
