@@ -104,13 +104,23 @@ impl App {
         server::spawn(self.clone()).await
     }
 
-    /// Runs the server until SIGINT or SIGTERM, then stops it gracefully.
+    /// Runs the server until SIGINT or SIGTERM, then stops it gracefully;
+    /// SIGTSTP first puts it in quiet mode (see [`ServerHandle::quiet`]).
     pub async fn run(&self) -> Result<()> {
         let mut signals = server::ShutdownSignals::install()?;
         let handle = self.spawn().await?;
-        let signal = signals.recv().await;
-        tracing::info!(target: "karafka", "Received {signal}, stopping Karafka server {}", std::process::id());
-        handle.stop().await
+        loop {
+            match signals.recv().await {
+                server::SignalRequest::Quiet => {
+                    tracing::info!(target: "karafka", "Received SIGTSTP, Karafka server {} goes quiet", std::process::id());
+                    handle.quiet();
+                }
+                server::SignalRequest::Stop(signal) => {
+                    tracing::info!(target: "karafka", "Received {signal}, stopping Karafka server {}", std::process::id());
+                    return handle.stop().await;
+                }
+            }
+        }
     }
 
     /// Parses the command line and runs the chosen command (`server`, `produce`, ...).

@@ -40,6 +40,9 @@ pub enum Backend {
     /// On the fetch task of the consumer group, one batch after another.
     #[default]
     Inline,
+    /// On a pool of `concurrency` tokio tasks shared by every consumer group;
+    /// partitions run in parallel, each partition's batches one at a time.
+    WorkerPool,
 }
 
 impl Backend {
@@ -47,6 +50,7 @@ impl Backend {
     pub fn name(self) -> &'static str {
         match self {
             Backend::Inline => "inline",
+            Backend::WorkerPool => "worker_pool",
         }
     }
 }

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::messages::Messages;
+use crate::messages::{Message, Messages};
 
 /// Handles the batches of one topic-partition.
 ///
@@ -35,6 +35,13 @@ pub trait Consumer: Send + 'static {
         async { Ok(()) }
     }
 
+    /// Runs every `tick_interval` (a route option) while the partition is assigned,
+    /// whether or not messages arrive; never at the same time as `consume`.
+    fn tick(&mut self, ctx: &mut Context) -> impl Future<Output = Result<()>> + Send {
+        let _ = ctx;
+        async { Ok(()) }
+    }
+
     /// Runs when the server stops gracefully.
     fn shutdown(&mut self, ctx: &mut Context) -> impl Future<Output = Result<()>> + Send {
         let _ = ctx;
@@ -49,6 +56,7 @@ pub struct Context {
     topic: Arc<str>,
     partition: i32,
     attempt: u32,
+    marked: Option<i64>,
 }
 
 impl Context {
@@ -58,6 +66,7 @@ impl Context {
             topic,
             partition,
             attempt: 1,
+            marked: None,
         }
     }
 
@@ -81,7 +90,27 @@ impl Context {
         self.attempt
     }
 
+    /// Marks `message`, and every earlier one of the partition, as consumed: a
+    /// later failure in this batch resumes after it, and its offset is stored
+    /// when the batch returns (the only way offsets move under
+    /// `manual_offset_management`).
+    pub fn mark_as_consumed<T: 'static>(&mut self, message: &Message<T>) {
+        let next = message.offset() + 1;
+        if self.marked.is_none_or(|marked| next > marked) {
+            self.marked = Some(next);
+        }
+    }
+
+    /// The offset after the last marked message of the current batch, if any.
+    pub fn marked_offset(&self) -> Option<i64> {
+        self.marked
+    }
+
     pub(crate) fn set_attempt(&mut self, attempt: u32) {
         self.attempt = attempt;
+    }
+
+    pub(crate) fn take_mark(&mut self) -> Option<i64> {
+        self.marked.take()
     }
 }

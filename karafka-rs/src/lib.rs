@@ -46,7 +46,7 @@ mod error;
 pub mod instrumentation;
 pub mod logging;
 pub mod messages;
-mod processing;
+pub mod processing;
 pub mod producer;
 pub mod routing;
 mod server;
@@ -65,7 +65,9 @@ pub use server::ServerHandle;
 /// What the macros' generated code refers to; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::routing::definition::{ConsumerGroupDef, RouteOptions, RouteSource, TopicDef};
+    pub use crate::routing::definition::{
+        ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicDef,
+    };
     pub use inventory;
 
     use crate::consumer::Consumer;

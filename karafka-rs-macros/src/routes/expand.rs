@@ -94,6 +94,21 @@ fn options(options: &RouteOptions) -> TokenStream {
         let value = some(value.to_token_stream());
         fields.push(quote!(active: #value));
     }
+    if let Some(value) = &options.manual_offset_management {
+        let value = some(value.to_token_stream());
+        fields.push(quote!(manual_offset_management: #value));
+    }
+    if let Some(value) = &options.tick_interval {
+        let value = some(value.to_token_stream());
+        fields.push(quote!(tick_interval: #value));
+    }
+    if let Some(dlq) = &options.dead_letter_queue {
+        let (topic, max_retries) = (&dlq.topic, &dlq.max_retries);
+        let value = some(quote! {
+            ::karafka::__private::DeadLetterQueue { topic: #topic, max_retries: #max_retries }
+        });
+        fields.push(quote!(dead_letter_queue: #value));
+    }
     quote! {
         ::karafka::__private::RouteOptions {
             #(#fields,)*

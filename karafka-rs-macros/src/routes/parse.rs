@@ -10,7 +10,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, Error, Expr, Ident, LitBool, LitInt, LitStr, Path, Result, Token};
 
 /// `backend:` values of the DSL and the `::karafka::Backend` variant each maps to.
-pub(crate) const BACKENDS: &[(&str, &str)] = &[("inline", "Inline")];
+pub(crate) const BACKENDS: &[(&str, &str)] = &[("inline", "Inline"), ("worker_pool", "WorkerPool")];
 
 /// `initial_offset:` values of the DSL and the `::karafka::InitialOffset` variant each maps to.
 pub(crate) const INITIAL_OFFSETS: &[(&str, &str)] =
@@ -22,6 +22,9 @@ const GROUP_OPTIONS: &[&str] = &[
     "max_messages",
     "backend",
     "initial_offset",
+    "manual_offset_management",
+    "tick_interval",
+    "dead_letter_queue",
 ];
 
 /// Options accepted inside `topic <name> { ... }`.
@@ -33,7 +36,13 @@ const TOPIC_OPTIONS: &[&str] = &[
     "max_messages",
     "initial_offset",
     "active",
+    "manual_offset_management",
+    "tick_interval",
+    "dead_letter_queue",
 ];
+
+/// Keys of `dead_letter_queue: { ... }`.
+const DLQ_OPTIONS: &[&str] = &["topic", "max_retries"];
 
 /// Keywords of the DSL.
 mod kw {
@@ -90,6 +99,54 @@ pub(crate) struct RouteOptions {
     pub(crate) initial_offset: Option<Ident>,
     /// `active: <bool>` (topics only).
     pub(crate) active: Option<LitBool>,
+    /// `manual_offset_management: <bool>`.
+    pub(crate) manual_offset_management: Option<LitBool>,
+    /// `tick_interval: <ms>`, normalized to a `u64`-suffixed literal.
+    pub(crate) tick_interval: Option<LitInt>,
+    /// `dead_letter_queue: { topic: "<name>", max_retries: <n> }`.
+    pub(crate) dead_letter_queue: Option<DeadLetterQueue>,
+}
+
+/// `dead_letter_queue: { topic: "<name>", max_retries: <n> }`.
+pub(crate) struct DeadLetterQueue {
+    /// Where failing messages go.
+    pub(crate) topic: LitStr,
+    /// Retries before a message goes there, as a `u32`-suffixed literal.
+    pub(crate) max_retries: LitInt,
+}
+
+impl Parse for DeadLetterQueue {
+    fn parse(input: ParseStream) -> Result<Self> {
+        let body;
+        let brace = braced!(body in input);
+        let mut topic: Option<LitStr> = None;
+        let mut max_retries = None;
+        while !body.is_empty() {
+            let key = option_key(&body, "dead_letter_queue", DLQ_OPTIONS)?;
+            match key.to_string().as_str() {
+                "topic" => set_once(&mut topic, &key, || body.parse())?,
+                _ => set_once(&mut max_retries, &key, || {
+                    integer(&body, "max_retries", "u32", 0)
+                })?,
+            }
+            if !body.is_empty() {
+                body.parse::<Token![,]>()?;
+            }
+        }
+        let topic = topic.ok_or_else(|| {
+            Error::new(
+                brace.span.join(),
+                "`dead_letter_queue` needs `topic: \"<name>\"`",
+            )
+        })?;
+        let max_retries = max_retries.ok_or_else(|| {
+            Error::new(
+                brace.span.join(),
+                "`dead_letter_queue` needs `max_retries: <n>`",
+            )
+        })?;
+        Ok(DeadLetterQueue { topic, max_retries })
+    }
 }
 
 impl Parse for Routes {
@@ -204,6 +261,13 @@ impl RouteOptions {
                 variant(input, "initial_offset", INITIAL_OFFSETS)
             }),
             "active" => set_once(&mut self.active, key, || input.parse()),
+            "manual_offset_management" => {
+                set_once(&mut self.manual_offset_management, key, || input.parse())
+            }
+            "tick_interval" => set_once(&mut self.tick_interval, key, || {
+                integer(input, "tick_interval", "u64", 1)
+            }),
+            "dead_letter_queue" => set_once(&mut self.dead_letter_queue, key, || input.parse()),
             _ => Err(Error::new(key.span(), format!("unknown option `{key}`"))),
         }
     }
@@ -211,7 +275,11 @@ impl RouteOptions {
 
 /// Parses `<key>:` where `key` must be one of `valid`, the options of `level` (`"topic"` or `"consumer group"`).
 fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> {
-    let topic = if level == "topic" { "" } else { "`topic` or " };
+    let topic = if level == "consumer group" {
+        "`topic` or "
+    } else {
+        ""
+    };
     let expected = format!("{topic}one of: {}", valid.join(", "));
     if !input.peek(Ident::peek_any) {
         return Err(input.error(format!("expected {expected}")));
@@ -259,19 +327,39 @@ fn variant(input: ParseStream, option: &str, table: &[(&str, &str)]) -> Result<I
 
 /// Parses a positive integer literal (unsuffixed or `usize`) into a `usize` literal.
 fn max_messages(input: ParseStream) -> Result<LitInt> {
+    integer(input, "max_messages", "usize", 1)
+}
+
+/// Parses an integer literal of at least `min` for `option`, unsuffixed or with
+/// `suffix`, into a `suffix`-suffixed literal.
+fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<LitInt> {
     let lit: LitInt = input.parse()?;
-    if !matches!(lit.suffix(), "" | "usize") {
+    if !lit.suffix().is_empty() && lit.suffix() != suffix {
         let message = format!(
-            "`max_messages` is a usize; remove the `{}` suffix",
+            "`{option}` is a {suffix}; remove the `{}` suffix",
             lit.suffix()
         );
         return Err(Error::new(lit.span(), message));
     }
-    if lit.base10_parse::<usize>()? == 0 {
-        return Err(Error::new(lit.span(), "`max_messages` must be at least 1"));
+    let value = lit.base10_parse::<u64>()?;
+    if value < min {
+        return Err(Error::new(
+            lit.span(),
+            format!("`{option}` must be at least {min}"),
+        ));
+    }
+    let fits = match suffix {
+        "u32" => u32::try_from(value).is_ok(),
+        _ => true,
+    };
+    if !fits {
+        return Err(Error::new(
+            lit.span(),
+            format!("`{option}` must fit in a {suffix}"),
+        ));
     }
     Ok(LitInt::new(
-        &format!("{}usize", lit.base10_digits()),
+        &format!("{}{suffix}", lit.base10_digits()),
         lit.span(),
     ))
 }

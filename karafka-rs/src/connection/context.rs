@@ -40,8 +40,9 @@ impl ConsumerContext for GroupContext {
                     consumer_group: shared.group.name.clone(),
                     partitions: by_topic(tpl),
                 });
-                // Inline processing runs on this thread, so nothing is in flight here:
-                // run the revoked hooks, then commit before librdkafka releases the partitions.
+                // Idle consumers run their revoked hooks now; a job still running for a
+                // revoked partition stores nothing when it returns. Then commit what was
+                // processed, before librdkafka releases the partitions.
                 for element in tpl.elements() {
                     self.executors.revoke(element.topic(), element.partition());
                 }
@@ -65,6 +66,9 @@ impl ConsumerContext for GroupContext {
 
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
+            for element in tpl.elements() {
+                self.executors.assign(element.topic(), element.partition());
+            }
             let shared = self.executors.shared();
             shared.monitor.instrument(Event::PartitionsAssigned {
                 consumer_group: shared.group.name.clone(),

@@ -1,5 +1,6 @@
-//! The fetch loop of one consumer group, on its own thread: poll, group the
-//! messages by partition, hand each partition's batch to its executor, repeat.
+//! The fetch loop of one consumer group, on its own thread: collect finished
+//! jobs, dispatch new ones, resume paused partitions, poll. It never waits on
+//! user code running on the worker pool, so polling goes on while jobs run.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -14,54 +15,57 @@ use crate::error::{Error, Result};
 use crate::instrumentation::{ErrorType, Event};
 use crate::messages::RawMessage;
 use crate::processing::executor::{Executors, GroupShared};
-use crate::routing::Topic;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(50);
+/// Longest poll while jobs run, so their completions are picked up promptly.
+const BUSY_POLL: Duration = Duration::from_millis(2);
 
 /// A subscribed consumer group, ready to run its fetch loop.
 pub(crate) struct GroupListener {
     consumer: BaseConsumer<GroupContext>,
     executors: Arc<Executors>,
-    topics: Vec<Topic>,
 }
 
 impl GroupListener {
     /// Creates the group's Kafka consumer and subscribes it to the active topics.
     pub(crate) fn subscribe(shared: GroupShared, brokers: &str) -> Result<Self> {
         let client = consumer_config(&shared.config, brokers, &shared.group);
-        let topics: Vec<Topic> = shared.group.active_topics().cloned().collect();
         let executors = Arc::new(Executors::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
                 executors: executors.clone(),
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
-        let names: Vec<&str> = topics.iter().map(|t| &*t.name).collect();
+        let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();
         consumer
             .subscribe(&names)
             .map_err(|e| Error::kafka(format!("subscribing to {}", names.join(", ")), e))?;
         Ok(GroupListener {
             consumer,
             executors,
-            topics,
         })
     }
 
-    /// Fetches and dispatches until `stop` is set, then shuts the group down:
-    /// shutdown hooks, a synchronous commit, and leaving the group.
+    /// Fetches and dispatches until `stop` is set; then waits for running jobs,
+    /// runs the `shutdown` hooks, commits synchronously and leaves the group.
     pub(crate) fn run(self, stop: &AtomicBool) {
-        while !stop.load(Ordering::Acquire) {
-            let next_resume = self.executors.resume_due(&self.consumer);
-            let fetched = self.fetch(next_resume, stop);
-            for (topic_index, partition, messages) in group_by_partition(fetched) {
-                if stop.load(Ordering::Acquire) {
-                    // Not consumed, so not stored: the next owner fetches them again.
-                    break;
-                }
-                let route = &self.topics[topic_index];
-                self.executors
-                    .process(&self.consumer, route, partition, messages);
+        let quiet = self.executors.shared().quiet.clone();
+        loop {
+            let stopping = stop.load(Ordering::Acquire);
+            if stopping && !self.executors.has_in_flight() {
+                break;
+            }
+            self.executors.collect_completions(&self.consumer);
+            if !stopping && !quiet.load(Ordering::Acquire) {
+                self.executors.dispatch(&self.consumer);
+            }
+            let next_due = self.executors.resume_due(&self.consumer);
+            let busy = self.executors.is_busy();
+            let fetched = self.poll_round(next_due, busy, stop);
+            if !stopping && !fetched.is_empty() {
+                // Not consumed, so not stored: the next owner fetches them again.
+                self.executors.accept(&self.consumer, fetched);
             }
         }
         self.executors.shutdown_all();
@@ -69,18 +73,27 @@ impl GroupListener {
         // Dropping the consumer closes it: it leaves the group.
     }
 
-    /// Polls until a batch is gathered: waits up to `max_wait_time` for the first
-    /// message, then takes what is already queued, up to the group's `max_messages`.
-    fn fetch(&self, next_resume: Option<Duration>, stop: &AtomicBool) -> Vec<(usize, RawMessage)> {
+    /// Waits up to `max_wait_time` (less when work is due or running) for a first
+    /// message, then takes what is already queued, up to a few batches' worth.
+    fn poll_round(
+        &self,
+        next_due: Option<Duration>,
+        busy: bool,
+        stop: &AtomicBool,
+    ) -> Vec<(usize, RawMessage)> {
         let shared = self.executors.shared();
-        let max = shared.group.max_messages();
-        let mut wait = shared.config.max_wait();
-        if let Some(resume) = next_resume {
-            wait = wait.min(resume);
+        let cap = shared.group.max_messages().saturating_mul(4);
+        let mut wait = if busy {
+            BUSY_POLL
+        } else {
+            shared.config.max_wait()
+        };
+        if let Some(due) = next_due {
+            wait = wait.min(due);
         }
         let deadline = Instant::now() + wait;
         let mut fetched = Vec::new();
-        while fetched.len() < max {
+        while fetched.len() < cap {
             let timeout = if fetched.is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() || stop.load(Ordering::Acquire) {
@@ -116,12 +129,10 @@ impl GroupListener {
     }
 
     fn to_raw(&self, message: &BorrowedMessage<'_>) -> Option<(usize, RawMessage)> {
-        let index = self
-            .topics
-            .iter()
-            .position(|t| &*t.name == message.topic())?;
+        let topics = self.executors.topics();
+        let index = topics.iter().position(|t| &*t.name == message.topic())?;
         let mut raw = RawMessage::new(
-            self.topics[index].name.clone(),
+            topics[index].name.clone(),
             message.partition(),
             message.offset(),
         );
@@ -139,21 +150,4 @@ impl GroupListener {
         raw.set_timestamp(message.timestamp().to_millis());
         Some((index, raw))
     }
-}
-
-/// Splits a fetch into per-partition runs, keeping each partition's offset order
-/// and the order in which partitions first appeared.
-fn group_by_partition(fetched: Vec<(usize, RawMessage)>) -> Vec<(usize, i32, Vec<RawMessage>)> {
-    let mut groups: Vec<(usize, i32, Vec<RawMessage>)> = Vec::new();
-    for (topic, message) in fetched {
-        let partition = message.partition();
-        match groups
-            .iter_mut()
-            .find(|(t, p, _)| *t == topic && *p == partition)
-        {
-            Some((_, _, list)) => list.push(message),
-            None => groups.push((topic, partition, vec![message])),
-        }
-    }
-    groups
 }

@@ -19,6 +19,8 @@ pub enum ErrorType {
     ConnectionClientCommit,
     /// A librdkafka client error (broker down, authentication, ...).
     ConnectionClient,
+    /// Writing a message to its dead letter queue failed.
+    DeadLetterQueueDispatch,
 }
 
 impl ErrorType {
@@ -30,6 +32,7 @@ impl ErrorType {
             ErrorType::ConnectionClientPoll => "connection.client.poll.error",
             ErrorType::ConnectionClientCommit => "connection.client.commit.error",
             ErrorType::ConnectionClient => "connection.client.error",
+            ErrorType::DeadLetterQueueDispatch => "dead_letter_queue.dispatch.error",
         }
     }
 }
@@ -42,6 +45,8 @@ pub enum Event {
     AppInitialized,
     /// Consumers are subscribed and fetching.
     AppRunning,
+    /// Quiet mode: running work finishes, no new work starts, the group is kept.
+    AppQuieting,
     /// A graceful stop has begun.
     AppStopping,
     /// Everything is stopped and committed.
@@ -96,6 +101,21 @@ pub enum Event {
         /// How long the partition stays paused.
         pause: Duration,
     },
+    /// A message that kept failing was written to the dead letter queue and skipped.
+    DeadLetterQueueDispatched {
+        /// Group name as routed.
+        consumer_group: Arc<str>,
+        /// Source topic.
+        topic: Arc<str>,
+        /// Source partition.
+        partition: i32,
+        /// Source offset.
+        offset: i64,
+        /// Where it went.
+        dead_letter_topic: Arc<str>,
+        /// How many attempts failed.
+        attempts: u32,
+    },
     /// Something failed; processing goes on.
     ErrorOccurred {
         /// What kind of failure.
@@ -121,12 +141,14 @@ impl Event {
         match self {
             Event::AppInitialized => "app.initialized",
             Event::AppRunning => "app.running",
+            Event::AppQuieting => "app.quieting",
             Event::AppStopping => "app.stopping",
             Event::AppStopped => "app.stopped",
             Event::PartitionsAssigned { .. } => "rebalance.partitions_assigned",
             Event::PartitionsRevoked { .. } => "rebalance.partitions_revoked",
             Event::ConsumerConsumed { .. } => "consumer.consumed",
             Event::ConsumerConsumingRetry { .. } => "consumer.consuming.retry",
+            Event::DeadLetterQueueDispatched { .. } => "dead_letter_queue.dispatched",
             Event::ErrorOccurred { .. } => "error.occurred",
         }
     }

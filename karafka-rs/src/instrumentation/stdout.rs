@@ -9,8 +9,24 @@ pub struct StdoutListener;
 impl Listener for StdoutListener {
     fn on_event(&self, event: &Event) {
         match event {
+            Event::AppQuieting => {
+                tracing::info!(target: "karafka", "Quiet mode: finishing running work, taking no new batches");
+            }
             Event::AppInitialized | Event::AppRunning | Event::AppStopping | Event::AppStopped => {
                 tracing::debug!(target: "karafka", "{}", event.name());
+            }
+            Event::DeadLetterQueueDispatched {
+                consumer_group,
+                topic,
+                partition,
+                offset,
+                dead_letter_topic,
+                attempts,
+            } => {
+                tracing::warn!(
+                    target: "karafka",
+                    "[{consumer_group}] {topic}/{partition}@{offset} failed {attempts} times; written to dead letter queue {dead_letter_topic}"
+                );
             }
             Event::PartitionsAssigned {
                 consumer_group,
@@ -44,7 +60,7 @@ impl Listener for StdoutListener {
                 let noun = if *size == 1 { "message" } else { "messages" };
                 tracing::info!(
                     target: "karafka",
-                    "[{consumer_group}] Inline processing of topic {topic}/{partition} with {size} messages took {} ms",
+                    "[{consumer_group}] Processing of topic {topic}/{partition} with {size} messages took {} ms",
                     duration.as_millis()
                 );
                 tracing::info!(

@@ -18,6 +18,7 @@ pub(crate) enum Hook {
     Initialized,
     Revoked,
     Shutdown,
+    Tick,
 }
 
 impl Hook {
@@ -26,6 +27,7 @@ impl Hook {
             Hook::Initialized => "initialized",
             Hook::Revoked => "revoked",
             Hook::Shutdown => "shutdown",
+            Hook::Tick => "tick",
         }
     }
 }
@@ -72,6 +74,7 @@ impl<C: Consumer> ErasedConsumer for Typed<C> {
             Hook::Initialized => Box::pin(self.consumer.initialized(ctx)),
             Hook::Revoked => Box::pin(self.consumer.revoked(ctx)),
             Hook::Shutdown => Box::pin(self.consumer.shutdown(ctx)),
+            Hook::Tick => Box::pin(self.consumer.tick(ctx)),
         }
     }
 }

@@ -1,9 +1,16 @@
 //! Per-partition executors: one consumer instance per assigned topic-partition,
-//! running its batches in order, storing offsets after success (at-least-once),
-//! and pausing the partition for a retry with backoff after a failure.
+//! a bounded buffer of fetched messages, and at most one job in flight.
+//!
+//! Everything here runs on the consumer group's fetch thread (the rdkafka
+//! callbacks included), except the jobs themselves, which run inline or on the
+//! worker pool and come back as [`Completion`]s. Offsets are stored only from
+//! completions, so an offset is stored only after its batch succeeded
+//! (at-least-once); a completion from a partition revoked in the meantime
+//! stores nothing.
 
-use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -12,12 +19,14 @@ use rdkafka::{Offset, TopicPartitionList};
 use tokio::runtime::Handle;
 
 use super::erased::{ErasedConsumer, Hook};
-use crate::config::Config;
+use super::job::{guarded, Completion, Consumed, Job, Outcome, PartitionKey, Work};
+use super::worker_pool::WorkerPool;
+use crate::config::{Backend, Config};
 use crate::connection::context::GroupContext;
 use crate::consumer::Context;
-use crate::error::{Error, Result};
 use crate::instrumentation::{ErrorType, Event, Monitor};
 use crate::messages::RawMessage;
+use crate::producer::Producer;
 use crate::routing::{ConsumerGroup, Topic};
 use crate::server::activity::Activity;
 
@@ -28,17 +37,40 @@ pub(crate) struct GroupShared {
     pub(crate) monitor: Monitor,
     pub(crate) runtime: Handle,
     pub(crate) activity: Arc<Activity>,
+    pub(crate) pool: WorkerPool,
+    /// Writes dead letter queue records; present when a route of the group has a DLQ.
+    pub(crate) dlq_producer: Option<Producer>,
+    /// Quiet mode: finish running work, start none.
+    pub(crate) quiet: Arc<AtomicBool>,
 }
 
+/// The consumer instance of a partition and its context, when no job holds them.
+type Instance = (Box<dyn ErasedConsumer>, Context);
+
 /// The state of one assigned topic-partition.
-struct Executor {
-    consumer: Box<dyn ErasedConsumer>,
-    ctx: Context,
+struct Partition {
+    topic: usize,
+    generation: u64,
+    /// `None` while a job runs.
+    instance: Option<Instance>,
     initialized: bool,
-    /// The lowest offset not yet processed; anything below it is a replay and is dropped.
+    /// Fetched, not yet handed to the consumer, in offset order.
+    buffer: VecDeque<RawMessage>,
+    /// The lowest offset not yet processed; anything below it is a replay.
     next_offset: Option<i64>,
-    /// Set while the partition is paused after a failure.
+    /// The offset after the last message taken from the client.
+    fetched_to: Option<i64>,
+    /// Paused because the buffer is full.
+    backpressure: bool,
+    /// Paused until a retry.
     retry: Option<Retry>,
+    /// Which attempt the next batch is.
+    attempt: u32,
+    last_error: String,
+    /// Dead letter queue routes retry one message at a time up to this offset,
+    /// so the message that fails is the one that goes to the DLQ.
+    narrow_until: Option<i64>,
+    next_tick: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -47,19 +79,35 @@ struct Retry {
     resume_at: Instant,
 }
 
-type Key = (Arc<str>, i32);
+struct State {
+    partitions: HashMap<PartitionKey, Partition>,
+    next_generation: u64,
+    in_flight: usize,
+}
 
 /// Every executor of one consumer group.
 pub(crate) struct Executors {
     shared: GroupShared,
-    executors: Mutex<HashMap<Key, Executor>>,
+    topics: Vec<Topic>,
+    state: Mutex<State>,
+    done_tx: Sender<Completion>,
+    done_rx: Mutex<Receiver<Completion>>,
 }
 
 impl Executors {
     pub(crate) fn new(shared: GroupShared) -> Self {
+        let topics = shared.group.active_topics().cloned().collect();
+        let (done_tx, done_rx) = channel();
         Executors {
             shared,
-            executors: Mutex::new(HashMap::new()),
+            topics,
+            state: Mutex::new(State {
+                partitions: HashMap::new(),
+                next_generation: 0,
+                in_flight: 0,
+            }),
+            done_tx,
+            done_rx: Mutex::new(done_rx),
         }
     }
 
@@ -67,257 +115,598 @@ impl Executors {
         &self.shared
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Key, Executor>> {
-        // A panic in user code is caught before it can poison this lock.
-        self.executors.lock().unwrap_or_else(|e| e.into_inner())
+    /// The routes of the group's active topics; a message's topic index points here.
+    pub(crate) fn topics(&self) -> &[Topic] {
+        &self.topics
     }
 
-    /// Runs the fetched messages of one partition (in offset order) through its consumer.
-    pub(crate) fn process(
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // User code never runs under this lock, so it cannot be poisoned by a panic there.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether any job is running (or waiting for a worker).
+    pub(crate) fn has_in_flight(&self) -> bool {
+        self.lock().in_flight > 0
+    }
+
+    /// Whether any partition has messages buffered or a job running.
+    pub(crate) fn is_busy(&self) -> bool {
+        let state = self.lock();
+        state.in_flight > 0
+            || state
+                .partitions
+                .values()
+                .any(|p| !p.buffer.is_empty() && p.retry.is_none())
+    }
+
+    /// Starts tracking a newly assigned partition with a fresh consumer instance.
+    pub(crate) fn assign(&self, topic: &str, partition: i32) {
+        let mut state = self.lock();
+        self.ensure(&mut state, topic, partition);
+    }
+
+    fn ensure<'s>(
+        &self,
+        state: &'s mut State,
+        topic: &str,
+        partition: i32,
+    ) -> Option<&'s mut Partition> {
+        let index = self.topics.iter().position(|t| &*t.name == topic)?;
+        let route = &self.topics[index];
+        let key: PartitionKey = (route.name.clone(), partition);
+        let generation = state.next_generation;
+        let entry = state.partitions.entry(key).or_insert_with(|| {
+            let ctx = Context::new(
+                self.shared.group.name.clone(),
+                route.name.clone(),
+                partition,
+            );
+            Partition {
+                topic: index,
+                generation,
+                instance: Some(((route.factory)(), ctx)),
+                initialized: false,
+                buffer: VecDeque::new(),
+                next_offset: None,
+                fetched_to: None,
+                backpressure: false,
+                retry: None,
+                attempt: 1,
+                last_error: String::new(),
+                narrow_until: None,
+                next_tick: route.tick_interval.map(|i| Instant::now() + i),
+            }
+        });
+        if entry.generation == generation {
+            state.next_generation += 1;
+        }
+        Some(entry)
+    }
+
+    /// Forgets a partition being taken away: its `revoked` hook runs now if its
+    /// consumer is idle, or when its running job returns (whose result is dropped).
+    pub(crate) fn revoke(&self, topic: &str, partition: i32) {
+        let removed = self
+            .lock()
+            .partitions
+            .remove(&(Arc::from(topic), partition));
+        if let Some(Partition {
+            instance: Some((mut consumer, mut ctx)),
+            initialized: true,
+            ..
+        }) = removed
+        {
+            self.run_hook(&mut *consumer, &mut ctx, Hook::Revoked);
+        }
+    }
+
+    /// Buffers fetched messages; pauses partitions whose buffer is full.
+    pub(crate) fn accept(
         &self,
         consumer: &BaseConsumer<GroupContext>,
-        route: &Topic,
-        partition: i32,
-        messages: Vec<RawMessage>,
+        messages: Vec<(usize, RawMessage)>,
     ) {
-        let mut executors = self.lock();
-        let executor = executors
-            .entry((route.name.clone(), partition))
-            .or_insert_with(|| Executor {
-                consumer: (route.factory)(),
-                ctx: Context::new(
-                    self.shared.group.name.clone(),
-                    route.name.clone(),
+        let mut full: Vec<PartitionKey> = Vec::new();
+        {
+            let mut state = self.lock();
+            for (topic, message) in messages {
+                let route = &self.topics[topic];
+                let partition = message.partition();
+                let Some(part) = self.ensure(&mut state, &route.name, partition) else {
+                    continue;
+                };
+                if part.retry.is_some()
+                    || part
+                        .next_offset
+                        .is_some_and(|floor| message.offset() < floor)
+                {
+                    // Paused for a retry (refetched after the seek), or a replay of processed work.
+                    continue;
+                }
+                part.fetched_to = Some(message.offset() + 1);
+                part.buffer.push_back(message);
+                if !part.backpressure && part.buffer.len() >= buffer_limit(route) {
+                    part.backpressure = true;
+                    full.push((route.name.clone(), partition));
+                }
+            }
+        }
+        for (topic, partition) in full {
+            if let Err(error) = consumer.pause(&single(&topic, partition)) {
+                self.report_partition(
+                    ErrorType::ConnectionClient,
+                    &topic,
                     partition,
-                ),
-                initialized: false,
-                next_offset: None,
-                retry: None,
-            });
-        if executor.retry.is_some() {
-            // Paused for a retry: these were fetched before the pause and come again after the seek.
-            return;
-        }
-        let floor = executor.next_offset.unwrap_or(i64::MIN);
-        let mut messages: Vec<RawMessage> = messages
-            .into_iter()
-            .filter(|m| m.offset() >= floor)
-            .collect();
-        if messages.is_empty() {
-            return;
-        }
-        if !executor.initialized {
-            executor.initialized = true;
-            self.run_hook(executor, Hook::Initialized);
-        }
-        let chunk = if route.batch_consuming {
-            route.max_messages
-        } else {
-            1
-        };
-        while !messages.is_empty() {
-            let rest = messages.split_off(chunk.min(messages.len()));
-            let batch = std::mem::replace(&mut messages, rest);
-            if !self.run_batch(consumer, route, executor, batch) {
-                return;
+                    None,
+                    None,
+                    format!("pause failed: {error}"),
+                );
             }
         }
     }
 
-    /// Runs one batch; `false` when it failed and the partition is now paused.
-    fn run_batch(
+    /// Hands each idle partition its next batch (or due tick), inline or to the
+    /// worker pool; writes exhausted messages to their dead letter queue.
+    pub(crate) fn dispatch(&self, consumer: &BaseConsumer<GroupContext>) {
+        let now = Instant::now();
+        let mut inline = Vec::new();
+        let mut dead_letters = Vec::new();
+        {
+            let mut state = self.lock();
+            let mut started = 0;
+            for (key, part) in state.partitions.iter_mut() {
+                if part.instance.is_none() || part.retry.is_some() {
+                    continue;
+                }
+                let route = &self.topics[part.topic];
+                let work = if !part.buffer.is_empty() {
+                    if route
+                        .dead_letter_queue
+                        .is_some_and(|dlq| part.attempt > dlq.max_retries)
+                    {
+                        dead_letters.push(key.clone());
+                        continue;
+                    }
+                    let chunk = if part.narrow_until.is_some() || !route.batch_consuming {
+                        1
+                    } else {
+                        route.max_messages
+                    };
+                    let take = chunk.min(part.buffer.len());
+                    Work::Consume(part.buffer.drain(..take).collect())
+                } else if part.next_tick.is_some_and(|due| due <= now) {
+                    part.next_tick = route.tick_interval.map(|i| now + i);
+                    Work::Tick
+                } else {
+                    continue;
+                };
+                let Some((instance, mut ctx)) = part.instance.take() else {
+                    continue;
+                };
+                ctx.set_attempt(part.attempt);
+                self.shared.activity.started(
+                    activity_label(&self.shared.group.name, key),
+                    describe(route, key, &work),
+                );
+                let job = Job {
+                    key: key.clone(),
+                    generation: part.generation,
+                    consumer: instance,
+                    ctx,
+                    run_initialized: !part.initialized,
+                    consumer_group: self.shared.group.name.clone(),
+                    work,
+                };
+                part.initialized = true;
+                started += 1;
+                match route.backend {
+                    Backend::Inline => inline.push(job),
+                    Backend::WorkerPool => self.shared.pool.submit(job, self.done_tx.clone()),
+                }
+            }
+            state.in_flight += started;
+        }
+        for job in inline {
+            let completion = self.shared.runtime.block_on(job.run());
+            self.complete(consumer, completion);
+        }
+        for key in dead_letters {
+            self.dead_letter(consumer, key);
+        }
+    }
+
+    /// Applies every completion the worker pool has sent so far.
+    pub(crate) fn collect_completions(&self, consumer: &BaseConsumer<GroupContext>) {
+        loop {
+            let next = self
+                .done_rx
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .try_recv();
+            match next {
+                Ok(completion) => self.complete(consumer, completion),
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Applies a job's outcome: store offsets after success, pause for a retry after failure.
+    fn complete(&self, consumer: &BaseConsumer<GroupContext>, completion: Completion) {
+        let Completion {
+            key,
+            generation,
+            consumer: mut instance,
+            mut ctx,
+            initialized_error,
+            outcome,
+        } = completion;
+        self.shared
+            .activity
+            .finished(&activity_label(&self.shared.group.name, &key));
+        if let Some(error) = initialized_error {
+            self.report_partition(
+                ErrorType::ConsumerHook,
+                &key.0,
+                key.1,
+                None,
+                None,
+                format!("initialized hook failed: {error}"),
+            );
+        }
+        let mut state = self.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+        let current = state
+            .partitions
+            .get_mut(&key)
+            .filter(|p| p.generation == generation);
+        let Some(part) = current else {
+            // Revoked while the job ran: nothing of it may be stored now.
+            drop(state);
+            self.run_hook(&mut *instance, &mut ctx, Hook::Revoked);
+            return;
+        };
+        let route = &self.topics[part.topic];
+        match outcome {
+            Outcome::Ticked(Ok(())) => {}
+            Outcome::Ticked(Err(error)) => {
+                let message = format!("tick hook failed: {error}");
+                drop(state);
+                self.report_partition(ErrorType::ConsumerHook, &key.0, key.1, None, None, message);
+                state = self.lock();
+            }
+            Outcome::Consumed(consumed) => {
+                let mark = ctx.take_mark();
+                let event = self.apply_consumed(consumer, route, &key, part, consumed, mark);
+                drop(state);
+                self.shared.monitor.instrument(event);
+                state = self.lock();
+            }
+        }
+        if let Some(part) = state
+            .partitions
+            .get_mut(&key)
+            .filter(|p| p.generation == generation)
+        {
+            ctx.set_attempt(part.attempt);
+            part.instance = Some((instance, ctx));
+        }
+    }
+
+    fn apply_consumed(
         &self,
         consumer: &BaseConsumer<GroupContext>,
         route: &Topic,
-        executor: &mut Executor,
-        batch: Vec<RawMessage>,
-    ) -> bool {
-        let (first, last, size) = match (batch.first(), batch.last()) {
-            (Some(f), Some(l)) => (f.offset(), l.offset(), batch.len()),
-            _ => return true,
-        };
-        let partition = executor.ctx.partition();
+        key: &PartitionKey,
+        part: &mut Partition,
+        consumed: Consumed,
+        mark: Option<i64>,
+    ) -> Event {
         let group = self.shared.group.name.clone();
-        self.shared.activity.started(
-            &group,
-            format!(
-                "{} consuming {}/{partition} offsets {first}..={last}",
-                route.consumer_name, route.name
-            ),
-        );
-        let started = Instant::now();
-        let outcome = self.block_on_user_code(executor.consumer.consume(
-            &mut executor.ctx,
-            batch,
-            group.clone(),
-        ));
-        let duration = started.elapsed();
-        self.shared.activity.finished(&group);
-        match outcome {
+        match consumed.result {
             Ok(()) => {
-                if let Err(error) = store_offset(consumer, &route.name, partition, last + 1) {
-                    self.report(
-                        ErrorType::ConnectionClientCommit,
-                        route,
-                        partition,
-                        Some(first),
-                        None,
-                        error.to_string(),
-                    );
+                let store_at = if route.manual_offset_management {
+                    mark
+                } else {
+                    Some(consumed.last + 1)
+                };
+                if let Some(offset) = store_at {
+                    self.store(consumer, key, offset);
                 }
-                executor.next_offset = Some(last + 1);
-                let attempt = executor.ctx.attempt();
-                executor.ctx.set_attempt(1);
-                self.shared.monitor.instrument(Event::ConsumerConsumed {
+                part.next_offset = Some(consumed.last + 1);
+                let attempt = part.attempt;
+                match part.narrow_until {
+                    Some(until) if consumed.last < until => {}
+                    _ => {
+                        part.narrow_until = None;
+                        part.attempt = 1;
+                    }
+                }
+                Event::ConsumerConsumed {
                     consumer_group: group,
-                    topic: route.name.clone(),
-                    partition,
+                    topic: key.0.clone(),
+                    partition: key.1,
                     consumer: route.consumer_name,
-                    size,
-                    first_offset: first,
-                    last_offset: last,
-                    duration,
+                    size: consumed.size,
+                    first_offset: consumed.first,
+                    last_offset: consumed.last,
+                    duration: consumed.duration,
                     attempt,
-                });
-                true
+                }
             }
             Err(error) => {
-                let attempt = executor.ctx.attempt();
-                self.report(
-                    ErrorType::ConsumerConsume,
-                    route,
-                    partition,
-                    Some(first),
-                    Some(attempt),
-                    error.to_string(),
-                );
-                let pause = self.shared.config.pause_for(attempt);
-                executor.ctx.set_attempt(attempt + 1);
-                executor.next_offset = Some(first);
-                executor.retry = Some(Retry {
-                    offset: first,
-                    resume_at: Instant::now() + pause,
+                let attempt = part.attempt;
+                self.shared.monitor.instrument(Event::ErrorOccurred {
+                    error_type: ErrorType::ConsumerConsume,
+                    consumer_group: Some(group.clone()),
+                    topic: Some(key.0.clone()),
+                    partition: Some(key.1),
+                    offset: Some(consumed.first),
+                    attempt: Some(attempt),
+                    error: error.to_string(),
                 });
-                if let Err(error) = pause_partition(consumer, &route.name, partition) {
-                    self.report(
-                        ErrorType::ConnectionClient,
-                        route,
-                        partition,
-                        Some(first),
-                        None,
-                        format!("pause failed: {error}"),
+                let resume = mark
+                    .filter(|m| *m > consumed.first)
+                    .unwrap_or(consumed.first);
+                if resume > consumed.first {
+                    self.store(consumer, key, resume);
+                }
+                if route.dead_letter_queue.is_some() {
+                    part.narrow_until = Some(
+                        part.narrow_until
+                            .map_or(consumed.last, |u| u.max(consumed.last)),
                     );
                 }
-                self.shared
-                    .monitor
-                    .instrument(Event::ConsumerConsumingRetry {
-                        consumer_group: self.shared.group.name.clone(),
-                        topic: route.name.clone(),
-                        partition,
-                        offset: first,
-                        attempt: attempt + 1,
-                        pause,
-                    });
-                false
+                part.attempt = attempt + 1;
+                part.last_error = error.to_string();
+                self.pause_for_retry(consumer, key, part, resume, attempt)
             }
         }
     }
 
-    /// Seeks back and resumes every paused partition whose backoff has passed; returns
-    /// how long until the next one is due, if any is paused.
+    /// Pauses the partition, drops what it buffered, and schedules a retry from `offset`.
+    fn pause_for_retry(
+        &self,
+        consumer: &BaseConsumer<GroupContext>,
+        key: &PartitionKey,
+        part: &mut Partition,
+        offset: i64,
+        failed_attempt: u32,
+    ) -> Event {
+        let pause = self.shared.config.pause_for(failed_attempt);
+        part.next_offset = Some(offset);
+        part.buffer.clear();
+        part.backpressure = false;
+        part.retry = Some(Retry {
+            offset,
+            resume_at: Instant::now() + pause,
+        });
+        if let Err(error) = consumer.pause(&single(&key.0, key.1)) {
+            self.report_partition(
+                ErrorType::ConnectionClient,
+                &key.0,
+                key.1,
+                Some(offset),
+                None,
+                format!("pause failed: {error}"),
+            );
+        }
+        Event::ConsumerConsumingRetry {
+            consumer_group: self.shared.group.name.clone(),
+            topic: key.0.clone(),
+            partition: key.1,
+            offset,
+            attempt: part.attempt,
+            pause,
+        }
+    }
+
+    /// Writes a partition's first buffered message to the route's dead letter
+    /// queue; its offset is stored only once the broker acknowledged the write.
+    fn dead_letter(&self, consumer: &BaseConsumer<GroupContext>, key: PartitionKey) {
+        let (message, record, dlq_topic, attempts) = {
+            let mut state = self.lock();
+            let Some(part) = state.partitions.get_mut(&key) else {
+                return;
+            };
+            let route = &self.topics[part.topic];
+            let (Some(dlq), Some(message)) = (route.dead_letter_queue, part.buffer.pop_front())
+            else {
+                return;
+            };
+            let attempts = part.attempt.saturating_sub(1);
+            let record = super::dlq::record(
+                &message,
+                dlq.topic,
+                &self.shared.group.name,
+                attempts,
+                &part.last_error,
+            );
+            (message, record, dlq.topic, attempts)
+        };
+        let label = activity_label(&self.shared.group.name, &key);
+        self.shared.activity.started(
+            label.clone(),
+            format!(
+                "writing {}/{}@{} to dead letter queue {dlq_topic}",
+                key.0,
+                key.1,
+                message.offset()
+            ),
+        );
+        let sent = match &self.shared.dlq_producer {
+            Some(producer) => self
+                .shared
+                .runtime
+                .block_on(producer.send(&record))
+                .map(|_| ()),
+            None => Err(crate::error::Error::Internal(
+                "no producer for the dead letter queue".into(),
+            )),
+        };
+        self.shared.activity.finished(&label);
+        let mut state = self.lock();
+        let Some(part) = state.partitions.get_mut(&key) else {
+            return;
+        };
+        let event = match sent {
+            Ok(()) => {
+                self.store(consumer, &key, message.offset() + 1);
+                part.next_offset = Some(message.offset() + 1);
+                part.attempt = if part.narrow_until.is_some_and(|u| message.offset() < u) {
+                    2
+                } else {
+                    1
+                };
+                if part.attempt == 1 {
+                    part.narrow_until = None;
+                }
+                Event::DeadLetterQueueDispatched {
+                    consumer_group: self.shared.group.name.clone(),
+                    topic: key.0.clone(),
+                    partition: key.1,
+                    offset: message.offset(),
+                    dead_letter_topic: Arc::from(dlq_topic),
+                    attempts,
+                }
+            }
+            Err(error) => {
+                let failed = part.attempt;
+                let offset = message.offset();
+                drop(state);
+                self.report_partition(
+                    ErrorType::DeadLetterQueueDispatch,
+                    &key.0,
+                    key.1,
+                    Some(offset),
+                    None,
+                    format!("writing to dead letter queue {dlq_topic} failed: {error}"),
+                );
+                state = self.lock();
+                let Some(part) = state.partitions.get_mut(&key) else {
+                    return;
+                };
+                self.pause_for_retry(consumer, &key, part, offset, failed)
+            }
+        };
+        drop(state);
+        self.shared.monitor.instrument(event);
+    }
+
+    /// Resumes partitions whose retry is due (seeking back first) or whose buffer
+    /// has drained; returns how long until the next retry or tick is due.
     pub(crate) fn resume_due(&self, consumer: &BaseConsumer<GroupContext>) -> Option<Duration> {
         let now = Instant::now();
         let mut next_due: Option<Duration> = None;
-        let mut executors = self.lock();
-        for ((topic, partition), executor) in executors.iter_mut() {
-            let Some(retry) = executor.retry else {
-                continue;
-            };
-            if retry.resume_at > now {
-                let wait = retry.resume_at - now;
-                next_due = Some(next_due.map_or(wait, |d| d.min(wait)));
-                continue;
+        let mut failures = Vec::new();
+        let mut state = self.lock();
+        for (key, part) in state.partitions.iter_mut() {
+            if let Some(tick) = part.next_tick {
+                next_due = min_due(next_due, tick.saturating_duration_since(now));
             }
+            let route = &self.topics[part.topic];
+            let resume_from = match part.retry {
+                Some(retry) if retry.resume_at > now => {
+                    next_due = min_due(next_due, retry.resume_at - now);
+                    None
+                }
+                Some(retry) => Some(retry.offset),
+                None if part.backpressure && part.buffer.len() <= buffer_limit(route) / 2 => {
+                    part.fetched_to
+                }
+                None => None,
+            };
+            let Some(offset) = resume_from else { continue };
             let resumed = consumer
                 .seek(
-                    topic,
-                    *partition,
-                    Offset::Offset(retry.offset),
+                    &key.0,
+                    key.1,
+                    Offset::Offset(offset),
                     Duration::from_secs(5),
                 )
-                .and_then(|()| resume_partition(consumer, topic, *partition));
+                .and_then(|()| consumer.resume(&single(&key.0, key.1)));
             match resumed {
-                Ok(()) => executor.retry = None,
+                Ok(()) => {
+                    part.retry = None;
+                    part.backpressure = false;
+                }
                 Err(error) => {
                     // Stay paused rather than resume from an unknown position.
-                    let pause = self.shared.config.pause_for(executor.ctx.attempt());
-                    executor.retry = Some(Retry {
-                        offset: retry.offset,
+                    let pause = self.shared.config.pause_for(part.attempt);
+                    part.retry = Some(Retry {
+                        offset,
                         resume_at: now + pause,
                     });
-                    self.shared.monitor.instrument(Event::ErrorOccurred {
-                        error_type: ErrorType::ConnectionClient,
-                        consumer_group: Some(self.shared.group.name.clone()),
-                        topic: Some(topic.clone()),
-                        partition: Some(*partition),
-                        offset: Some(retry.offset),
-                        attempt: None,
-                        error: format!("seek back for retry failed, staying paused: {error}"),
-                    });
+                    failures.push((
+                        key.clone(),
+                        offset,
+                        format!("seek before resuming failed, staying paused: {error}"),
+                    ));
                 }
             }
+        }
+        drop(state);
+        for ((topic, partition), offset, error) in failures {
+            self.report_partition(
+                ErrorType::ConnectionClient,
+                &topic,
+                partition,
+                Some(offset),
+                None,
+                error,
+            );
         }
         next_due
     }
 
-    /// Runs the `revoked` hook of a partition being taken away and forgets it.
-    pub(crate) fn revoke(&self, topic: &str, partition: i32) {
-        let key: Key = (Arc::from(topic), partition);
-        let removed = self.lock().remove(&key);
-        if let Some(mut executor) = removed {
-            if executor.initialized {
-                self.run_hook(&mut executor, Hook::Revoked);
-            }
-        }
-    }
-
-    /// Runs the `shutdown` hook of every partition's consumer and forgets them all.
+    /// Runs the `shutdown` hook of every idle consumer and forgets them all.
     pub(crate) fn shutdown_all(&self) {
-        let drained: Vec<Executor> = self.lock().drain().map(|(_, e)| e).collect();
-        for mut executor in drained {
-            if executor.initialized {
-                self.run_hook(&mut executor, Hook::Shutdown);
+        let drained: Vec<Partition> = self.lock().partitions.drain().map(|(_, p)| p).collect();
+        for part in drained {
+            if let (Some((mut consumer, mut ctx)), true) = (part.instance, part.initialized) {
+                self.run_hook(&mut *consumer, &mut ctx, Hook::Shutdown);
             }
         }
     }
 
-    fn run_hook(&self, executor: &mut Executor, hook: Hook) {
-        let outcome = self.block_on_user_code(executor.consumer.hook(hook, &mut executor.ctx));
+    fn store(&self, consumer: &BaseConsumer<GroupContext>, key: &PartitionKey, next: i64) {
+        let mut tpl = TopicPartitionList::with_capacity(1);
+        let stored = tpl
+            .add_partition_offset(&key.0, key.1, Offset::Offset(next))
+            .and_then(|()| consumer.store_offsets(&tpl));
+        if let Err(error) = stored {
+            self.report_partition(
+                ErrorType::ConnectionClientCommit,
+                &key.0,
+                key.1,
+                Some(next),
+                None,
+                format!("storing offset {next} failed: {error}"),
+            );
+        }
+    }
+
+    fn run_hook(&self, consumer: &mut dyn ErasedConsumer, ctx: &mut Context, hook: Hook) {
+        let outcome = self
+            .shared
+            .runtime
+            .block_on(guarded(consumer.hook(hook, ctx)));
         if let Err(error) = outcome {
-            self.shared.monitor.instrument(Event::ErrorOccurred {
-                error_type: ErrorType::ConsumerHook,
-                consumer_group: Some(self.shared.group.name.clone()),
-                topic: Some(Arc::from(executor.ctx.topic())),
-                partition: Some(executor.ctx.partition()),
-                offset: None,
-                attempt: None,
-                error: format!("{} hook failed: {error}", hook.name()),
-            });
+            self.report_partition(
+                ErrorType::ConsumerHook,
+                ctx.topic(),
+                ctx.partition(),
+                None,
+                None,
+                format!("{} hook failed: {error}", hook.name()),
+            );
         }
     }
 
-    /// Drives user code to completion on this thread; a panic becomes an error.
-    fn block_on_user_code(&self, future: super::erased::BoxFuture<'_, Result<()>>) -> Result<()> {
-        match catch_unwind(AssertUnwindSafe(|| self.shared.runtime.block_on(future))) {
-            Ok(outcome) => outcome,
-            Err(panic) => Err(Error::user(format!("panicked: {}", panic_message(&*panic)))),
-        }
-    }
-
-    fn report(
+    fn report_partition(
         &self,
         error_type: ErrorType,
-        route: &Topic,
+        topic: &str,
         partition: i32,
         offset: Option<i64>,
         attempt: Option<u32>,
@@ -326,7 +715,7 @@ impl Executors {
         self.shared.monitor.instrument(Event::ErrorOccurred {
             error_type,
             consumer_group: Some(self.shared.group.name.clone()),
-            topic: Some(route.name.clone()),
+            topic: Some(Arc::from(topic)),
             partition: Some(partition),
             offset,
             attempt,
@@ -335,45 +724,35 @@ impl Executors {
     }
 }
 
+/// Messages a partition may hold fetched but unprocessed before it is paused.
+fn buffer_limit(route: &Topic) -> usize {
+    route.max_messages.saturating_mul(2).max(2)
+}
+
+fn min_due(current: Option<Duration>, candidate: Duration) -> Option<Duration> {
+    Some(current.map_or(candidate, |c| c.min(candidate)))
+}
+
 fn single(topic: &str, partition: i32) -> TopicPartitionList {
     let mut tpl = TopicPartitionList::with_capacity(1);
     tpl.add_partition(topic, partition);
     tpl
 }
 
-fn store_offset(
-    consumer: &BaseConsumer<GroupContext>,
-    topic: &str,
-    partition: i32,
-    next: i64,
-) -> rdkafka::error::KafkaResult<()> {
-    let mut tpl = TopicPartitionList::with_capacity(1);
-    tpl.add_partition_offset(topic, partition, Offset::Offset(next))?;
-    consumer.store_offsets(&tpl)
+fn activity_label(group: &str, key: &PartitionKey) -> String {
+    format!("{group} {}/{}", key.0, key.1)
 }
 
-fn pause_partition(
-    consumer: &BaseConsumer<GroupContext>,
-    topic: &str,
-    partition: i32,
-) -> rdkafka::error::KafkaResult<()> {
-    consumer.pause(&single(topic, partition))
-}
-
-fn resume_partition(
-    consumer: &BaseConsumer<GroupContext>,
-    topic: &str,
-    partition: i32,
-) -> rdkafka::error::KafkaResult<()> {
-    consumer.resume(&single(topic, partition))
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
+fn describe(route: &Topic, key: &PartitionKey, work: &Work) -> String {
+    match work {
+        Work::Consume(batch) => format!(
+            "{} consuming {}/{} offsets {}..={}",
+            route.consumer_name,
+            key.0,
+            key.1,
+            batch.first().map_or(-1, RawMessage::offset),
+            batch.last().map_or(-1, RawMessage::offset)
+        ),
+        Work::Tick => format!("{} ticking {}/{}", route.consumer_name, key.0, key.1),
     }
 }

@@ -1,4 +1,8 @@
-//! From fetched messages to user code: type-erased consumers and per-partition executors.
+//! From fetched messages to user code: per-partition executors, jobs, the
+//! worker pool, and dead letter queue records.
 
+pub mod dlq;
 pub(crate) mod erased;
 pub(crate) mod executor;
+pub(crate) mod job;
+pub(crate) mod worker_pool;

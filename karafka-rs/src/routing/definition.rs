@@ -18,6 +18,21 @@ pub struct RouteOptions {
     pub initial_offset: Option<InitialOffset>,
     /// `false` keeps the route declared but not subscribed.
     pub active: Option<bool>,
+    /// `true`: offsets are stored only for messages the consumer marks.
+    pub manual_offset_management: Option<bool>,
+    /// Milliseconds between `tick` calls of each partition's consumer.
+    pub tick_interval: Option<u64>,
+    /// Where messages go after `max_retries` failed retries.
+    pub dead_letter_queue: Option<DeadLetterQueue>,
+}
+
+/// The `dead_letter_queue` route option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadLetterQueue {
+    /// The topic failing messages are written to.
+    pub topic: &'static str,
+    /// Retries (after the first attempt) before a message goes there.
+    pub max_retries: u32,
 }
 
 impl RouteOptions {
@@ -29,6 +44,11 @@ impl RouteOptions {
             max_messages: self.max_messages.or(fallback.max_messages),
             initial_offset: self.initial_offset.or(fallback.initial_offset),
             active: self.active.or(fallback.active),
+            manual_offset_management: self
+                .manual_offset_management
+                .or(fallback.manual_offset_management),
+            tick_interval: self.tick_interval.or(fallback.tick_interval),
+            dead_letter_queue: self.dead_letter_queue.or(fallback.dead_letter_queue),
         }
     }
 }

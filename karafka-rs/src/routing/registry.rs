@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::definition::{ConsumerGroupDef, RouteOptions, RouteSource};
+use super::definition::{ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource};
 use crate::config::{is_kafka_name, Backend, Config, InitialOffset};
 use crate::error::{Error, Result};
 use crate::processing::erased::ConsumerFactory;
@@ -27,6 +27,12 @@ pub struct Topic {
     pub initial_offset: InitialOffset,
     /// Whether the topic is subscribed.
     pub active: bool,
+    /// Whether offsets are stored only for marked messages.
+    pub manual_offset_management: bool,
+    /// How often each partition's consumer gets a `tick`, if at all.
+    pub tick_interval: Option<std::time::Duration>,
+    /// Where messages go after too many failed retries, if anywhere.
+    pub dead_letter_queue: Option<DeadLetterQueue>,
     /// Where the route was declared.
     pub location: &'static str,
     pub(crate) factory: ConsumerFactory,
@@ -43,6 +49,9 @@ impl std::fmt::Debug for Topic {
             .field("max_messages", &self.max_messages)
             .field("initial_offset", &self.initial_offset)
             .field("active", &self.active)
+            .field("manual_offset_management", &self.manual_offset_management)
+            .field("tick_interval", &self.tick_interval)
+            .field("dead_letter_queue", &self.dead_letter_queue)
             .finish()
     }
 }
@@ -116,6 +125,9 @@ impl Routes {
             max_messages: Some(config.max_messages),
             initial_offset: Some(InitialOffset::Earliest),
             active: Some(true),
+            manual_offset_management: Some(false),
+            tick_interval: None,
+            dead_letter_queue: None,
         };
         let mut by_name: BTreeMap<String, ConsumerGroup> = BTreeMap::new();
         let mut order = Vec::new();
@@ -145,6 +157,21 @@ impl Routes {
                         topic.name, group.name
                     )));
                 }
+                if let Some(dlq) = options.dead_letter_queue {
+                    check_name("dead letter queue topic", dlq.topic, location)?;
+                    if dlq.topic == topic.name {
+                        return Err(Error::Routing(format!(
+                            "topic `{}` in consumer group `{}` names itself as its dead letter queue",
+                            topic.name, group.name
+                        )));
+                    }
+                }
+                if options.tick_interval == Some(0) {
+                    return Err(Error::Routing(format!(
+                        "topic `{}` in consumer group `{}`: tick_interval must be at least 1 ms",
+                        topic.name, group.name
+                    )));
+                }
                 entry.topics.push(Topic {
                     name: Arc::from(topic.name.as_str()),
                     consumer_name: topic.consumer_name,
@@ -154,6 +181,9 @@ impl Routes {
                     max_messages,
                     initial_offset: options.initial_offset.unwrap_or_default(),
                     active: options.active.unwrap_or(true),
+                    manual_offset_management: options.manual_offset_management.unwrap_or(false),
+                    tick_interval: options.tick_interval.map(std::time::Duration::from_millis),
+                    dead_letter_queue: options.dead_letter_queue,
                     location,
                     factory: topic.factory,
                 });
@@ -184,6 +214,20 @@ impl Routes {
         self.groups
             .iter()
             .filter(|g| g.active_topics().next().is_some())
+    }
+
+    /// Every dead letter queue topic of the active routes, each once.
+    pub fn dead_letter_topics(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self
+            .active_groups()
+            .flat_map(|g| {
+                g.active_topics()
+                    .filter_map(|t| t.dead_letter_queue.map(|d| d.topic))
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
     }
 
     /// Every active topic name, each once.

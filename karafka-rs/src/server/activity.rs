@@ -4,22 +4,22 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// The batch each consumer group is running, if any.
+/// The work each partition is running, if any, keyed by `group topic/partition`.
 #[derive(Debug, Default)]
 pub(crate) struct Activity {
     running: Mutex<BTreeMap<String, (String, Instant)>>,
 }
 
 impl Activity {
-    pub(crate) fn started(&self, group: &str, what: String) {
-        self.lock().insert(group.to_owned(), (what, Instant::now()));
+    pub(crate) fn started(&self, key: String, what: String) {
+        self.lock().insert(key, (what, Instant::now()));
     }
 
-    pub(crate) fn finished(&self, group: &str) {
-        self.lock().remove(group);
+    pub(crate) fn finished(&self, key: &str) {
+        self.lock().remove(key);
     }
 
-    /// One line per busy group: `group: what (for N ms)`.
+    /// One entry per busy partition: `consumer group G: what (for N ms)`.
     pub(crate) fn describe(&self) -> String {
         let running = self.lock();
         if running.is_empty() {

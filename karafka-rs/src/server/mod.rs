@@ -16,6 +16,8 @@ use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
 use crate::instrumentation::Event;
 use crate::processing::executor::GroupShared;
+use crate::processing::worker_pool::WorkerPool;
+use crate::producer::Producer;
 use activity::Activity;
 
 /// A running server; stop it with [`ServerHandle::stop`].
@@ -23,6 +25,7 @@ use activity::Activity;
 pub struct ServerHandle {
     app: App,
     stop: Arc<AtomicBool>,
+    quiet: Arc<AtomicBool>,
     groups: Vec<(Arc<str>, oneshot::Receiver<()>)>,
     activity: Arc<Activity>,
     brokers: String,
@@ -38,6 +41,14 @@ impl ServerHandle {
     /// The embedded broker this server started, if it started one.
     pub fn embedded_broker(&self) -> Option<&EmbeddedBroker> {
         self.embedded.as_ref()
+    }
+
+    /// Quiet mode: running work finishes, no new batches start, and the consumer
+    /// groups stay joined (partitions are not handed to other processes).
+    pub fn quiet(&self) {
+        if !self.quiet.swap(true, Ordering::AcqRel) {
+            self.app.monitor().instrument(Event::AppQuieting);
+        }
     }
 
     /// Stops gracefully: no new fetches, the batch in flight finishes, `shutdown`
@@ -99,15 +110,26 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     }
 
     let stop = Arc::new(AtomicBool::new(false));
+    let quiet = Arc::new(AtomicBool::new(false));
     let activity = Arc::new(Activity::default());
+    let runtime = tokio::runtime::Handle::current();
+    let pool = WorkerPool::new(app.config().concurrency, runtime.clone());
     let mut groups = Vec::new();
     for group in app.routes().active_groups() {
+        let dlq_producer = if group.active_topics().any(|t| t.dead_letter_queue.is_some()) {
+            Some(Producer::new(app.config(), &brokers)?)
+        } else {
+            None
+        };
         let shared = GroupShared {
             group: group.clone(),
             config: app.config_arc(),
             monitor: app.monitor().clone(),
-            runtime: tokio::runtime::Handle::current(),
+            runtime: runtime.clone(),
             activity: activity.clone(),
+            pool: pool.clone(),
+            dlq_producer,
+            quiet: quiet.clone(),
         };
         let listener = GroupListener::subscribe(shared, &brokers)?;
         let (done_tx, done_rx) = oneshot::channel();
@@ -126,6 +148,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     Ok(ServerHandle {
         app,
         stop,
+        quiet,
         groups,
         activity,
         brokers,
@@ -151,6 +174,9 @@ fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
     for topic in app.routes().active_topic_names() {
         broker.create_topic(&topic, config.default_partitions)?;
     }
+    for topic in app.routes().dead_letter_topics() {
+        broker.create_topic(topic, config.default_partitions)?;
+    }
     broker.advertise(app.root(), &config.client_id)?;
     Ok((broker.bootstrap_servers().to_owned(), Some(broker)))
 }
@@ -166,10 +192,21 @@ pub(crate) fn no_brokers(app: &App) -> Error {
     }
 }
 
-/// SIGINT and SIGTERM handlers, installed before boot so neither kills a booting server.
+/// What a signal asks the server to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignalRequest {
+    /// SIGINT or SIGTERM: stop gracefully.
+    Stop(&'static str),
+    /// SIGTSTP: quiet mode.
+    Quiet,
+}
+
+/// SIGINT, SIGTERM and SIGTSTP handlers, installed before boot so none of them
+/// kills (or suspends) a booting server.
 pub(crate) struct ShutdownSignals {
     terminate: tokio::signal::unix::Signal,
     interrupt: tokio::signal::unix::Signal,
+    quiet: tokio::signal::unix::Signal,
 }
 
 impl ShutdownSignals {
@@ -181,14 +218,17 @@ impl ShutdownSignals {
                 .map_err(|e| Error::io("installing the SIGTERM handler", e))?,
             interrupt: signal(SignalKind::interrupt())
                 .map_err(|e| Error::io("installing the SIGINT handler", e))?,
+            quiet: signal(SignalKind::from_raw(libc::SIGTSTP))
+                .map_err(|e| Error::io("installing the SIGTSTP handler", e))?,
         })
     }
 
-    /// Waits for the next SIGINT or SIGTERM and names it.
-    pub(crate) async fn recv(&mut self) -> &'static str {
+    /// Waits for the next SIGINT, SIGTERM or SIGTSTP.
+    pub(crate) async fn recv(&mut self) -> SignalRequest {
         tokio::select! {
-            _ = self.terminate.recv() => "SIGTERM",
-            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => SignalRequest::Stop("SIGTERM"),
+            _ = self.interrupt.recv() => SignalRequest::Stop("SIGINT"),
+            _ = self.quiet.recv() => SignalRequest::Quiet,
         }
     }
 }

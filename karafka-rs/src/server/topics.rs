@@ -17,11 +17,12 @@ pub(crate) async fn missing_topics(app: &App, brokers: &str) -> Result<Vec<Strin
     let client = producer_config(app.config(), brokers);
     let timeout = Duration::from_millis(app.config().connect_timeout);
     let brokers = brokers.to_owned();
-    let routed: Vec<String> = app
-        .routes()
+    let routes = app.routes();
+    let routed: Vec<String> = routes
         .active_topic_names()
         .iter()
         .map(|t| t.to_string())
+        .chain(routes.dead_letter_topics().into_iter().map(str::to_owned))
         .collect();
     tokio::task::spawn_blocking(move || {
         let probe: BaseConsumer = client
