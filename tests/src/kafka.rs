@@ -112,3 +112,34 @@ pub fn end_offsets(brokers: &str, topic: &str, partitions: i32) -> BTreeMap<i32,
         })
         .collect()
 }
+
+/// Reads `count` messages from `topic` (all partitions, from the start) with a
+/// throwaway group, or panics after `timeout`.
+pub fn consume_all(
+    brokers: &str,
+    topic: &str,
+    count: usize,
+    timeout: Duration,
+) -> Vec<rdkafka::message::OwnedMessage> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("reader-{topic}-{}", std::process::id()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let deadline = std::time::Instant::now() + timeout;
+    let mut messages = Vec::new();
+    while messages.len() < count {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "read {} of {count} messages from {topic}",
+            messages.len()
+        );
+        if let Some(result) = consumer.poll(Duration::from_millis(100)) {
+            messages.push(result.expect("fetch").detach());
+        }
+    }
+    messages
+}

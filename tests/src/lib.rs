@@ -56,3 +56,54 @@ pub fn assert_partition_order(seen: &[(i32, i64)]) {
         }
     }
 }
+
+/// An app with this test binary's routes, on `brokers`, with `client_id` (so its
+/// group ids are its own) and whatever `configure` changes.
+pub fn app_on(
+    brokers: &str,
+    client_id: &str,
+    configure: impl FnOnce(&mut karafka::Config),
+) -> karafka::App {
+    let mut config = karafka::Config {
+        client_id: client_id.to_owned(),
+        brokers: vec![brokers.to_owned()],
+        ..karafka::Config::default()
+    };
+    configure(&mut config);
+    let routes = karafka::routing::Routes::collect(&config).expect("the test's routes are valid");
+    let root =
+        std::env::temp_dir().join(format!("karafka-test-{client_id}-{}", std::process::id()));
+    karafka::App::new(root, config, routes)
+}
+
+/// Collects every event an app emits, for assertions.
+#[derive(Clone, Default)]
+pub struct EventLog(std::sync::Arc<std::sync::Mutex<Vec<karafka::Event>>>);
+
+impl EventLog {
+    /// A listener that appends to this log.
+    pub fn listener(&self) -> impl karafka::Listener {
+        let events = self.0.clone();
+        move |event: &karafka::Event| events.lock().expect("event log lock").push(event.clone())
+    }
+
+    /// The events so far that `select` picks out.
+    pub fn matching<T>(&self, select: impl FnMut(&karafka::Event) -> Option<T>) -> Vec<T> {
+        self.0
+            .lock()
+            .expect("event log lock")
+            .iter()
+            .filter_map(select)
+            .collect()
+    }
+
+    /// How many events named `name` (Karafka's dotted name) were emitted.
+    pub fn count(&self, name: &str) -> usize {
+        self.0
+            .lock()
+            .expect("event log lock")
+            .iter()
+            .filter(|e| e.name() == name)
+            .count()
+    }
+}

@@ -261,9 +261,11 @@ impl Executors {
                 }
                 let route = &self.topics[part.topic];
                 let work = if !part.buffer.is_empty() {
+                    // `attempt` is the next attempt's number: the first one plus
+                    // `max_retries` retries have failed once it passes max_retries + 1.
                     if route
                         .dead_letter_queue
-                        .is_some_and(|dlq| part.attempt > dlq.max_retries)
+                        .is_some_and(|dlq| part.attempt > dlq.max_retries.saturating_add(1))
                     {
                         dead_letters.push(key.clone());
                         continue;
@@ -724,9 +726,11 @@ impl Executors {
     }
 }
 
-/// Messages a partition may hold fetched but unprocessed before it is paused.
+/// Messages a partition may hold fetched but unprocessed before it is paused
+/// (four batches); it resumes once half of that is consumed, so the refetch has
+/// two batches' time to arrive.
 fn buffer_limit(route: &Topic) -> usize {
-    route.max_messages.saturating_mul(2).max(2)
+    route.max_messages.saturating_mul(4).max(4)
 }
 
 fn min_due(current: Option<Duration>, candidate: Duration) -> Option<Duration> {

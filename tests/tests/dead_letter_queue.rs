@@ -1,0 +1,151 @@
+//! A message that keeps failing goes to the dead letter queue after exactly
+//! max_retries + 1 attempts, with headers saying where it came from and why;
+//! the messages after it and the other partitions carry on.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use karafka::embedded::EmbeddedBroker;
+use karafka::processing::dlq::headers;
+use karafka::producer::{Producer, Record};
+use karafka::{Config, Consumer, Context, Messages};
+use karafka_tests::kafka::{committed_offsets, consume_all};
+use karafka_tests::{app_on, eventually, EventLog};
+use rdkafka::message::{Headers, Message};
+
+static POISON_ATTEMPTS: AtomicU32 = AtomicU32::new(0);
+static DONE: Mutex<Vec<(i32, i64)>> = Mutex::new(Vec::new());
+
+#[derive(Default)]
+struct Picky;
+
+impl Consumer for Picky {
+    type Payload = String;
+
+    async fn consume(
+        &mut self,
+        _ctx: &mut Context,
+        messages: Messages<String>,
+    ) -> karafka::Result<()> {
+        for message in &messages {
+            if message.payload()? == "poison" {
+                POISON_ATTEMPTS.fetch_add(1, Ordering::SeqCst);
+                return Err("cannot digest this one".into());
+            }
+        }
+        let mut done = DONE.lock().unwrap();
+        done.extend(messages.iter().map(|m| (m.partition(), m.offset())));
+        Ok(())
+    }
+}
+
+karafka::routes! {
+    consumer_group picky {
+        backend: worker_pool,
+        topic meals {
+            consumer: Picky,
+            deserializer: karafka::deserializers::Utf8,
+            dead_letter_queue: { topic: "meals_dlq", max_retries: 2 },
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_the_rest_goes_on() {
+    let broker = EmbeddedBroker::start().unwrap();
+    broker.create_topic("meals", 2).unwrap();
+    broker.create_topic("meals_dlq", 1).unwrap();
+    let brokers = broker.bootstrap_servers().to_owned();
+    let producer = Producer::new(&Config::default(), &brokers).unwrap();
+    // Partition 0: two good meals, the poison (offset 2), two more; partition 1: three good ones.
+    for payload in ["soup", "bread", "poison", "salad", "cake"] {
+        let record = Record::new("meals", payload)
+            .partition(0)
+            .key("table-1")
+            .header("course", "any");
+        producer.send(&record).await.unwrap();
+    }
+    for payload in ["tea", "coffee", "juice"] {
+        producer
+            .send(&Record::new("meals", payload).partition(1))
+            .await
+            .unwrap();
+    }
+
+    let events = EventLog::default();
+    let app = app_on(&brokers, "dlq", |config| {
+        config.pause_timeout = 50;
+        config.pause_max_timeout = 200;
+    })
+    .listener(events.listener());
+    let server = app.spawn().await.unwrap();
+    let finished = eventually(Duration::from_secs(60), || {
+        let done = DONE.lock().unwrap();
+        done.contains(&(0, 4)) && done.contains(&(1, 2))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.stop().await.unwrap();
+    assert!(
+        finished,
+        "later messages and the other partition are consumed: {:?}",
+        DONE.lock().unwrap()
+    );
+
+    assert_eq!(
+        POISON_ATTEMPTS.load(Ordering::SeqCst),
+        3,
+        "max_retries (2) + 1 attempts"
+    );
+    let done = DONE.lock().unwrap().clone();
+    for offset in [0, 1, 3, 4] {
+        assert!(
+            done.contains(&(0, offset)),
+            "partition 0 offset {offset} consumed"
+        );
+    }
+    assert!(!done.contains(&(0, 2)), "the poison never succeeded");
+
+    let dead = consume_all(&brokers, "meals_dlq", 1, Duration::from_secs(30));
+    let message = &dead[0];
+    assert_eq!(message.payload(), Some(&b"poison"[..]));
+    assert_eq!(message.key(), Some(&b"table-1"[..]));
+    let found: BTreeMap<String, String> = message
+        .headers()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h.key.to_owned(),
+                String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(found["course"], "any", "the original headers are kept");
+    assert_eq!(found[headers::SOURCE_TOPIC], "meals");
+    assert_eq!(found[headers::SOURCE_PARTITION], "0");
+    assert_eq!(found[headers::SOURCE_OFFSET], "2");
+    assert_eq!(found[headers::SOURCE_CONSUMER_GROUP], "picky");
+    assert_eq!(found[headers::ATTEMPTS], "3");
+    assert!(
+        found[headers::ERROR].contains("cannot digest this one"),
+        "{found:?}"
+    );
+
+    let dispatched = events.matching(|e| match e {
+        karafka::Event::DeadLetterQueueDispatched {
+            offset, attempts, ..
+        } => Some((*offset, *attempts)),
+        _ => None,
+    });
+    assert_eq!(dispatched, vec![(2, 3)]);
+    let committed = committed_offsets(&brokers, "dlq_picky", "meals", 2);
+    assert_eq!(
+        committed[&0],
+        Some(5),
+        "committed past the poison once it was dead-lettered"
+    );
+    assert_eq!(committed[&1], Some(3));
+}
