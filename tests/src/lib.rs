@@ -4,6 +4,7 @@
 
 pub mod kafka;
 pub mod process;
+pub mod records;
 pub mod tansu;
 
 use std::time::{Duration, Instant};

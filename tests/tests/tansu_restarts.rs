@@ -1,12 +1,13 @@
 //! Killing and stopping a real server process mid-stream, then restarting it,
 //! against Tansu (the broker must outlive the server process).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use karafka_tests::kafka::{create_topic, produce_sequence};
 use karafka_tests::process::AppProcess;
+use karafka_tests::records::{assert_order_per_lifetime, distinct, read as records};
 use karafka_tests::tansu::Tansu;
 
 const RECORDER: &str = env!("CARGO_BIN_EXE_recorder");
@@ -54,40 +55,6 @@ fn start(root: &Path, record: &Path) -> AppProcess {
             ("RECORD_DELAY_MS", "40"),
         ],
     )
-}
-
-/// (pid, partition, offset) per recorded message, in record order.
-fn records(path: &Path) -> Vec<(u32, i32, i64)> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| {
-            let mut parts = line.split(' ');
-            let mut next = || parts.next().unwrap().to_owned();
-            (
-                next().parse().unwrap(),
-                next().parse().unwrap(),
-                next().parse().unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn distinct(records: &[(u32, i32, i64)]) -> BTreeSet<(i32, i64)> {
-    records.iter().map(|&(_, p, o)| (p, o)).collect()
-}
-
-/// Within each process lifetime, each partition's offsets only go up.
-fn assert_order_per_lifetime(records: &[(u32, i32, i64)]) {
-    let mut last: BTreeMap<(u32, i32), i64> = BTreeMap::new();
-    for &(pid, partition, offset) in records {
-        if let Some(previous) = last.insert((pid, partition), offset) {
-            assert!(
-                offset > previous,
-                "pid {pid} partition {partition}: {offset} after {previous}"
-            );
-        }
-    }
 }
 
 fn record_file(setup: &Setup) -> PathBuf {

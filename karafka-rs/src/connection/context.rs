@@ -40,12 +40,15 @@ impl ConsumerContext for GroupContext {
                     consumer_group: shared.group.name.clone(),
                     partitions: by_topic(tpl),
                 });
-                // Idle consumers run their revoked hooks now; a job still running for a
-                // revoked partition stores nothing when it returns. Then commit what was
-                // processed, before librdkafka releases the partitions.
-                for element in tpl.elements() {
-                    self.executors.revoke(element.topic(), element.partition());
-                }
+                // Running jobs of these partitions finish first (bounded), then the
+                // revoked hooks run; what was processed is committed before
+                // librdkafka releases the partitions.
+                let revoked: Vec<(Arc<str>, i32)> = tpl
+                    .elements()
+                    .iter()
+                    .map(|e| (Arc::from(e.topic()), e.partition()))
+                    .collect();
+                self.executors.revoke(consumer, &revoked);
                 commit_sync(consumer, &self.executors);
             }
             Rebalance::Assign(_) => {}
@@ -64,10 +67,17 @@ impl ConsumerContext for GroupContext {
         }
     }
 
-    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
             for element in tpl.elements() {
                 self.executors.assign(element.topic(), element.partition());
+            }
+            // A partition paused (backpressure, retry) when it was revoked stays paused
+            // in librdkafka if it comes back; its new executor starts unpaused.
+            if let Err(error) = consumer.resume(tpl) {
+                self.report(format!(
+                    "resuming newly assigned partitions failed: {error}"
+                ));
             }
             let shared = self.executors.shared();
             shared.monitor.instrument(Event::PartitionsAssigned {
@@ -75,6 +85,21 @@ impl ConsumerContext for GroupContext {
                 partitions: by_topic(tpl),
             });
         }
+    }
+}
+
+impl GroupContext {
+    fn report(&self, error: String) {
+        let shared = self.executors.shared();
+        shared.monitor.instrument(Event::ErrorOccurred {
+            error_type: ErrorType::ConnectionClient,
+            consumer_group: Some(shared.group.name.clone()),
+            topic: None,
+            partition: None,
+            offset: None,
+            attempt: None,
+            error,
+        });
     }
 }
 

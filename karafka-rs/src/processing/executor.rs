@@ -8,7 +8,7 @@
 //! (at-least-once); a completion from a partition revoked in the meantime
 //! stores nothing.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -81,6 +81,9 @@ struct Retry {
 
 struct State {
     partitions: HashMap<PartitionKey, Partition>,
+    /// Revoked partitions whose job outlived the revocation: no new job may start
+    /// for them (should they come back) until it returns.
+    draining: HashSet<PartitionKey>,
     next_generation: u64,
     in_flight: usize,
 }
@@ -103,6 +106,7 @@ impl Executors {
             topics,
             state: Mutex::new(State {
                 partitions: HashMap::new(),
+                draining: HashSet::new(),
                 next_generation: 0,
                 in_flight: 0,
             }),
@@ -184,20 +188,53 @@ impl Executors {
         Some(entry)
     }
 
-    /// Forgets a partition being taken away: its `revoked` hook runs now if its
-    /// consumer is idle, or when its running job returns (whose result is dropped).
-    pub(crate) fn revoke(&self, topic: &str, partition: i32) {
-        let removed = self
-            .lock()
-            .partitions
-            .remove(&(Arc::from(topic), partition));
-        if let Some(Partition {
-            instance: Some((mut consumer, mut ctx)),
-            initialized: true,
-            ..
-        }) = removed
-        {
-            self.run_hook(&mut *consumer, &mut ctx, Hook::Revoked);
+    /// Gives up partitions being revoked: first waits (up to `shutdown_timeout`)
+    /// for their running jobs, so finished work is stored and committed before
+    /// the partitions go; then runs the `revoked` hooks of idle consumers. A job
+    /// still running after that stores nothing when it returns, and its partition
+    /// takes no new job until then.
+    pub(crate) fn revoke(&self, consumer: &BaseConsumer<GroupContext>, revoked: &[PartitionKey]) {
+        let deadline = Instant::now() + self.shared.config.shutdown_wait();
+        loop {
+            let waiting = {
+                let state = self.lock();
+                revoked.iter().any(|key| {
+                    state
+                        .partitions
+                        .get(key)
+                        .is_some_and(|p| p.instance.is_none())
+                })
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !waiting || left.is_zero() {
+                break;
+            }
+            let next = self
+                .done_rx
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .recv_timeout(left);
+            if let Ok(completion) = next {
+                self.complete(consumer, completion);
+            }
+        }
+        for key in revoked {
+            let removed = {
+                let mut state = self.lock();
+                let removed = state.partitions.remove(key);
+                if removed.as_ref().is_some_and(|p| p.instance.is_none()) {
+                    state.draining.insert(key.clone());
+                }
+                removed
+            };
+            if let Some(Partition {
+                instance: Some((mut consumer, mut ctx)),
+                initialized: true,
+                ..
+            }) = removed
+            {
+                self.run_hook(&mut *consumer, &mut ctx, Hook::Revoked);
+            }
         }
     }
 
@@ -255,8 +292,13 @@ impl Executors {
         {
             let mut state = self.lock();
             let mut started = 0;
-            for (key, part) in state.partitions.iter_mut() {
-                if part.instance.is_none() || part.retry.is_some() {
+            let State {
+                partitions,
+                draining,
+                ..
+            } = &mut *state;
+            for (key, part) in partitions.iter_mut() {
+                if part.instance.is_none() || part.retry.is_some() || draining.contains(key) {
                     continue;
                 }
                 let route = &self.topics[part.topic];
@@ -364,6 +406,7 @@ impl Executors {
             .filter(|p| p.generation == generation);
         let Some(part) = current else {
             // Revoked while the job ran: nothing of it may be stored now.
+            state.draining.remove(&key);
             drop(state);
             self.run_hook(&mut *instance, &mut ctx, Hook::Revoked);
             return;
