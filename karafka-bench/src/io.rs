@@ -5,8 +5,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use karafka::routing::Routes;
-use karafka::{App, Backend, Config, Consumer, Context, Messages};
+use karafka::{Backend, Consumer, Context, Messages};
 
 use crate::broker::Broker;
 use crate::report::figure;
@@ -48,13 +47,6 @@ impl Consumer for IoConsumer {
     }
 }
 
-karafka::routes! {
-    consumer_group bench_io {
-        backend: worker_pool,
-        topic bench_io { consumer: IoConsumer }
-    }
-}
-
 /// Produces the messages once, then drains them at each concurrency with a fresh group.
 pub async fn run(broker: &Broker) -> anyhow::Result<()> {
     broker.create_topic(TOPIC, PARTITIONS).await?;
@@ -75,15 +67,16 @@ async fn drain(broker: &Broker, concurrency: usize) -> anyhow::Result<f64> {
     *PROGRESS
         .lock()
         .map_err(|_| anyhow::anyhow!("progress lock poisoned"))? = (None, None, 0);
-    let config = Config {
-        client_id: format!("bench_io_c{concurrency}_{}", std::process::id()),
-        brokers: vec![broker.address().to_owned()],
-        backend: Backend::WorkerPool,
-        concurrency,
-        ..Config::default()
-    };
-    let routes = Routes::collect(&config)?;
-    let app = App::new(std::env::temp_dir(), config, routes);
+    let client_id = crate::apps::fresh_client_id(&format!("io_c{concurrency}"));
+    let app = crate::apps::single_route::<IoConsumer>(
+        broker.address(),
+        &client_id,
+        TOPIC,
+        Backend::WorkerPool,
+        |config| {
+            config.concurrency = concurrency;
+        },
+    )?;
     let server = app.spawn().await?;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {

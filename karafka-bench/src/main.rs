@@ -3,9 +3,12 @@
 //! Each figure is printed as one JSON line on stdout,
 //! `{"name":"io_c10","value":9500,"unit":"msg/s"}`; progress goes to stderr.
 
+mod apps;
 mod broker;
+mod data;
 mod io;
 mod report;
+mod throughput;
 
 use clap::{Parser, ValueEnum};
 
@@ -21,6 +24,10 @@ enum BrokerKind {
 /// Which measurements to take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
+    /// Everything below except `io`.
+    All,
+    /// Raw rdkafka loop against karafka-rs inline and worker pool.
+    Throughput,
     /// 10 partitions, 1 ms of simulated IO per message, worker pool at concurrency 1, 5, 10.
     Io,
 }
@@ -35,7 +42,7 @@ struct Args {
     #[arg(long)]
     brokers: Option<String>,
     /// What to measure.
-    #[arg(long, value_enum, default_value = "io")]
+    #[arg(long, value_enum, default_value = "all")]
     scenario: Scenario,
 }
 
@@ -45,5 +52,13 @@ async fn main() -> anyhow::Result<()> {
     let broker = broker::Broker::start(args.broker, args.brokers.as_deref())?;
     match args.scenario {
         Scenario::Io => io::run(&broker).await,
+        Scenario::Throughput => {
+            throughput::prepare(&broker).await?;
+            throughput::run(&broker).await
+        }
+        Scenario::All => {
+            throughput::prepare(&broker).await?;
+            throughput::run(&broker).await
+        }
     }
 }

@@ -60,12 +60,13 @@ impl GroupListener {
             if !stopping && !quiet.load(Ordering::Acquire) {
                 self.executors.dispatch(&self.consumer);
             }
+            self.executors.apply_backpressure(&self.consumer);
             let next_due = self.executors.resume_due(&self.consumer);
             let busy = self.executors.is_busy();
             let fetched = self.poll_round(next_due, busy, stop);
             if !stopping && !fetched.is_empty() {
                 // Not consumed, so not stored: the next owner fetches them again.
-                self.executors.accept(&self.consumer, fetched);
+                self.executors.accept(fetched);
             }
         }
         self.executors.shutdown_all();

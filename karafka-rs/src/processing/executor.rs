@@ -134,6 +134,18 @@ impl Executors {
         self.lock().in_flight > 0
     }
 
+    /// Whether an inline partition has buffered messages it could consume now.
+    fn has_inline_work(&self) -> bool {
+        let state = self.lock();
+        state.partitions.iter().any(|(key, p)| {
+            self.topics[p.topic].backend == Backend::Inline
+                && !p.buffer.is_empty()
+                && p.instance.is_some()
+                && p.retry.is_none()
+                && !state.draining.contains(key)
+        })
+    }
+
     /// Whether any partition has messages buffered or a job running.
     pub(crate) fn is_busy(&self) -> bool {
         let state = self.lock();
@@ -238,37 +250,43 @@ impl Executors {
         }
     }
 
-    /// Buffers fetched messages; pauses partitions whose buffer is full.
-    pub(crate) fn accept(
-        &self,
-        consumer: &BaseConsumer<GroupContext>,
-        messages: Vec<(usize, RawMessage)>,
-    ) {
-        let mut full: Vec<PartitionKey> = Vec::new();
-        {
-            let mut state = self.lock();
-            for (topic, message) in messages {
-                let route = &self.topics[topic];
-                let partition = message.partition();
-                let Some(part) = self.ensure(&mut state, &route.name, partition) else {
-                    continue;
-                };
-                if part.retry.is_some()
-                    || part
-                        .next_offset
-                        .is_some_and(|floor| message.offset() < floor)
-                {
-                    // Paused for a retry (refetched after the seek), or a replay of processed work.
-                    continue;
-                }
-                part.fetched_to = Some(message.offset() + 1);
-                part.buffer.push_back(message);
-                if !part.backpressure && part.buffer.len() >= buffer_limit(route) {
-                    part.backpressure = true;
-                    full.push((route.name.clone(), partition));
-                }
+    /// Buffers fetched messages (backpressure is decided after the next dispatch).
+    pub(crate) fn accept(&self, messages: Vec<(usize, RawMessage)>) {
+        let mut state = self.lock();
+        for (topic, message) in messages {
+            let route = &self.topics[topic];
+            let Some(part) = self.ensure(&mut state, &route.name, message.partition()) else {
+                continue;
+            };
+            if part.retry.is_some()
+                || part
+                    .next_offset
+                    .is_some_and(|floor| message.offset() < floor)
+            {
+                // Paused for a retry (refetched after the seek), or a replay of processed work.
+                continue;
             }
+            part.fetched_to = Some(message.offset() + 1);
+            part.buffer.push_back(message);
         }
+    }
+
+    /// Pauses partitions whose buffer is still full after dispatching: their
+    /// consumer is busy and more fetched messages would only wait in memory.
+    pub(crate) fn apply_backpressure(&self, consumer: &BaseConsumer<GroupContext>) {
+        let full: Vec<PartitionKey> = {
+            let mut state = self.lock();
+            state
+                .partitions
+                .iter_mut()
+                .filter(|(_, p)| !p.backpressure && p.retry.is_none())
+                .filter(|(_, p)| p.buffer.len() >= buffer_limit(&self.topics[p.topic]))
+                .map(|(key, p)| {
+                    p.backpressure = true;
+                    key.clone()
+                })
+                .collect()
+        };
         for (topic, partition) in full {
             if let Err(error) = consumer.pause(&single(&topic, partition)) {
                 self.report_partition(
@@ -351,9 +369,15 @@ impl Executors {
             }
             state.in_flight += started;
         }
+        let ran_inline = !inline.is_empty();
         for job in inline {
             let completion = self.shared.runtime.block_on(job.run());
             self.complete(consumer, completion);
+        }
+        if ran_inline && self.has_inline_work() {
+            // Inline partitions work through everything fetched before the next poll.
+            self.dispatch(consumer);
+            return;
         }
         for key in dead_letters {
             self.dead_letter(consumer, key);
