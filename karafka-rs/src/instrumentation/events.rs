@@ -19,6 +19,8 @@ pub enum ErrorType {
     ConnectionClientCommit,
     /// A librdkafka client error (broker down, authentication, ...).
     ConnectionClient,
+    /// The producer could not deliver a message (`call_async`, or at shutdown).
+    ProducerDelivery,
 }
 
 impl ErrorType {
@@ -30,6 +32,7 @@ impl ErrorType {
             ErrorType::ConnectionClientPoll => "connection.client.poll.error",
             ErrorType::ConnectionClientCommit => "connection.client.commit.error",
             ErrorType::ConnectionClient => "connection.client.error",
+            ErrorType::ProducerDelivery => "producer.delivery.error",
         }
     }
 }
@@ -96,6 +99,17 @@ pub enum Event {
         /// How long the partition stays paused.
         pause: Duration,
     },
+    /// Every message of one respond call was delivered.
+    ResponderResponded {
+        /// The responder's name.
+        responder: &'static str,
+        /// The topics it wrote to, each once, in the order first used.
+        topics: Vec<Arc<str>>,
+        /// How many messages it sent.
+        messages: usize,
+        /// From the call until the last acknowledgement.
+        duration: Duration,
+    },
     /// Something failed; processing goes on.
     ErrorOccurred {
         /// What kind of failure.
@@ -127,6 +141,7 @@ impl Event {
             Event::PartitionsRevoked { .. } => "rebalance.partitions_revoked",
             Event::ConsumerConsumed { .. } => "consumer.consumed",
             Event::ConsumerConsumingRetry { .. } => "consumer.consuming.retry",
+            Event::ResponderResponded { .. } => "responder.responded",
             Event::ErrorOccurred { .. } => "error.occurred",
         }
     }

@@ -41,12 +41,14 @@ impl ServerHandle {
     }
 
     /// Stops gracefully: no new fetches, the batch in flight finishes, `shutdown`
-    /// hooks run, offsets are committed and the groups are left. Fails with
-    /// [`Error::ShutdownTimeout`] past `shutdown_timeout`, naming what still runs.
+    /// hooks run, offsets are committed, the groups are left and the shared
+    /// producer delivers what it still holds. Fails with [`Error::ShutdownTimeout`]
+    /// past `shutdown_timeout`, naming what still runs.
     pub async fn stop(mut self) -> Result<()> {
         self.app.monitor().instrument(Event::AppStopping);
         self.stop.store(true, Ordering::Release);
         let timeout = self.app.config().shutdown_wait();
+        let deadline = tokio::time::Instant::now() + timeout;
         let groups = std::mem::take(&mut self.groups);
         let all_done = futures::future::join_all(groups.into_iter().map(|(_, done)| done));
         if tokio::time::timeout(timeout, all_done).await.is_err() {
@@ -55,6 +57,10 @@ impl ServerHandle {
                 still_running: self.activity.describe(),
             });
         }
+        // What consumers and app code handed to the shared producer is delivered
+        // within what is left of shutdown_timeout.
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        crate::producer::shared::flush_on_stop(&self.app, left).await?;
         self.app.monitor().instrument(Event::AppStopped);
         Ok(())
     }
@@ -97,6 +103,9 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
             );
         }
     }
+
+    // The process's shared producer, for responders called by consumers and app code.
+    crate::producer::shared::serve(&app, &brokers)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let activity = Arc::new(Activity::default());
