@@ -4,8 +4,9 @@
 //! so, as in Karafka, they reach the producer through the process rather than
 //! through an argument. The current app is the one last loaded with
 //! [`App::load`], started with [`App::spawn`] or asked for [`App::producer`];
-//! its producer is created on first use (the server creates it at boot) and
-//! flushed when its server stops. Listeners added to that app later are seen too.
+//! its producer is created on first use (the server creates it at boot), and
+//! flushed and released when its server stops. Listeners added to that app
+//! later are seen too.
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -91,24 +92,32 @@ pub(crate) fn monitor() -> Option<Monitor> {
     lock().as_ref().map(|c| c.app.monitor().clone())
 }
 
-/// Delivers what `app`'s producer still holds within `timeout`; reports and fails
-/// naming how many messages it could not deliver.
+/// Delivers what `app`'s producer still holds within `timeout`, then releases it
+/// (a later call creates a new one); reports and fails naming how many messages
+/// it could not deliver.
 pub(crate) async fn flush_on_stop(app: &App, timeout: Duration) -> Result<()> {
     let producer = lock()
-        .as_ref()
+        .as_mut()
         .filter(|c| c.app.same_as(app))
-        .and_then(|c| c.producer.clone());
+        .and_then(|c| c.producer.take());
     let Some(producer) = producer else {
         return Ok(());
     };
     let pending = producer.in_flight_count();
-    if pending == 0 {
-        return Ok(());
-    }
-    tracing::info!(target: "karafka", "Flushing {pending} pending messages of the producer");
-    match producer.flush(timeout).await {
+    let flushed = if pending == 0 {
+        Ok(())
+    } else {
+        tracing::info!(target: "karafka", "Flushing {pending} pending messages of the producer");
+        producer.flush(timeout).await
+    };
+    // Dropping the last clone closes the client (it purges what is left, which is
+    // reported below), before an embedded broker goes away with the server.
+    let _ = tokio::task::spawn_blocking(move || drop(producer)).await;
+    match flushed {
         Ok(()) => {
-            tracing::info!(target: "karafka", "Delivered the {pending} pending messages");
+            if pending > 0 {
+                tracing::info!(target: "karafka", "Delivered the {pending} pending messages");
+            }
             Ok(())
         }
         Err(error) => {
