@@ -181,13 +181,23 @@ struct Streamed {
 impl Streamed {
     fn summary(&self, destination: &str) -> String {
         let mut text = format!(
-            "delivered {} messages from {} lines of stdin {destination}",
-            self.delivered, self.lines
+            "delivered {} from {} of stdin {destination}",
+            count(self.delivered, "message"),
+            count(self.lines, "line")
         );
         if self.blank > 0 {
-            text.push_str(&format!(" ({} blank lines skipped)", self.blank));
+            text.push_str(&format!(" ({} skipped)", count(self.blank, "blank line")));
         }
         text
+    }
+}
+
+/// `1 message`, `2 messages`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -262,8 +272,8 @@ async fn stream_stdin(
     match failure {
         None => Ok(streamed),
         Some((number, error)) => Err(anyhow!(
-            "line {number} of stdin: {error}; stopped there after delivering {} messages",
-            streamed.delivered
+            "line {number} of stdin: {error}; stopped there after delivering {}",
+            count(streamed.delivered, "message")
         )),
     }
 }
