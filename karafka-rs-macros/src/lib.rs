@@ -47,6 +47,11 @@ pub fn routes(input: TokenStream) -> TokenStream {
 /// one message per call), `serializer = <expr>` (default `karafka::serializers::Json`),
 /// `key = "<key>"` and `partition = <n>` (defaults of its messages). The type then
 /// implements `karafka::Respond` and gains `call(&input)` and `call_async(&input)`.
+///
+/// The type must not be generic (it is registered by name for the CLI's
+/// `respond`, which can call it when it is `Default` and its `Input` is
+/// `Deserialize`). An `Input` holding `&'static` borrowed data (`&'static str`)
+/// does not compile with the derive; use owned types (`String`) instead.
 #[proc_macro_derive(Responder, attributes(responder))]
 pub fn derive_responder(input: TokenStream) -> TokenStream {
     responder::derive(input.into())

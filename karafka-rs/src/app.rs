@@ -27,6 +27,8 @@ impl App {
     ///
     /// The root is `KARAFKA_ROOT` if set, else the current directory if it holds a
     /// `karafka.toml`, else the directory of the crate that declared the routes.
+    /// The loaded app becomes the process's current app: the one whose shared
+    /// producer responders use.
     pub fn load() -> Result<App> {
         let root = app_root();
         let config = Config::load(&root)?;
@@ -108,6 +110,8 @@ impl App {
 
     /// Boots the server on the current tokio runtime and returns once it is running;
     /// it shares the runtime (and the process) with whatever else the app runs.
+    /// The app becomes the process's current app, its shared producer connected
+    /// to the server's brokers; stopping the server flushes and releases it.
     pub async fn spawn(&self) -> Result<ServerHandle> {
         self.monitor.instrument(Event::AppInitialized);
         server::spawn(self.clone()).await
