@@ -1,10 +1,12 @@
-//! Procedural macros of karafka-rs: the `routes!` DSL.
+//! Procedural macros of karafka-rs: the `routes!` DSL and `#[derive(Responder)]`.
 //!
-//! Use them through the runtime crate as `karafka::routes!`: the generated code
-//! refers to `::karafka`, so this crate is not useful on its own.
+//! Use them through the runtime crate as `karafka::routes!` and
+//! `karafka::Responder`: the generated code refers to `::karafka`, so this crate
+//! is not useful on its own.
 
 use proc_macro::TokenStream;
 
+mod responder;
 mod routes;
 
 /// Declares consumer groups and the topics they consume, and registers them with the karafka runtime.
@@ -25,6 +27,34 @@ mod routes;
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
     routes::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Makes a struct a responder: a typed producer writing to the topics it declares,
+/// one `#[responder(...)]` attribute per topic.
+///
+/// ```ignore
+/// #[derive(Default, karafka::Responder)]
+/// #[responder(topic = "users")]
+/// #[responder(topic = "audit", required = false, multiple_usage = true,
+///             serializer = karafka::serializers::Utf8, key = "audit", partition = 0)]
+/// pub struct UsersResponder;
+/// ```
+///
+/// Options: `topic = "<name>"` (required), `required = <bool>` (default `true`: every
+/// respond call must write to it), `multiple_usage = <bool>` (default `false`: at most
+/// one message per call), `serializer = <expr>` (default `karafka::serializers::Json`),
+/// `key = "<key>"` and `partition = <n>` (defaults of its messages). The type then
+/// implements `karafka::Respond` and gains `call(&input)` and `call_async(&input)`.
+///
+/// The type must not be generic (it is registered by name for the CLI's
+/// `respond`, which can call it when it is `Default` and its `Input` is
+/// `Deserialize`). An `Input` holding `&'static` borrowed data (`&'static str`)
+/// does not compile with the derive; use owned types (`String`) instead.
+#[proc_macro_derive(Responder, attributes(responder))]
+pub fn derive_responder(input: TokenStream) -> TokenStream {
+    responder::derive(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -7,7 +7,7 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
 use crate::instrumentation::{Event, Listener, Monitor};
-use crate::producer::Producer;
+use crate::producer::{shared, Producer};
 use crate::routing::definition::RouteSource;
 use crate::routing::Routes;
 use crate::server::{self, ServerHandle};
@@ -27,11 +27,15 @@ impl App {
     ///
     /// The root is `KARAFKA_ROOT` if set, else the current directory if it holds a
     /// `karafka.toml`, else the directory of the crate that declared the routes.
+    /// The loaded app becomes the process's current app: the one whose shared
+    /// producer responders use.
     pub fn load() -> Result<App> {
         let root = app_root();
         let config = Config::load(&root)?;
         let routes = Routes::collect(&config)?;
-        Ok(App::new(root, config, routes))
+        let app = App::new(root, config, routes);
+        shared::adopt(&app);
+        Ok(app)
     }
 
     /// An app from parts made in code (tests, embedding).
@@ -47,7 +51,13 @@ impl App {
     /// Subscribes a listener to every event.
     pub fn listener(mut self, listener: impl Listener) -> Self {
         self.monitor.subscribe(listener);
+        shared::refresh(&self);
         self
+    }
+
+    /// Whether `other` is this app (or a clone of it).
+    pub(crate) fn same_as(&self, other: &App) -> bool {
+        Arc::ptr_eq(&self.config, &other.config)
     }
 
     /// The configuration in force.
@@ -92,13 +102,16 @@ impl App {
         })
     }
 
-    /// A producer connected to this app's brokers.
+    /// The process's shared producer, connected to this app's brokers (created on
+    /// first use); makes this app the one responders use.
     pub fn producer(&self) -> Result<Producer> {
-        Producer::new(&self.config, &self.bootstrap_servers()?)
+        shared::producer_of(self)
     }
 
     /// Boots the server on the current tokio runtime and returns once it is running;
     /// it shares the runtime (and the process) with whatever else the app runs.
+    /// The app becomes the process's current app, its shared producer connected
+    /// to the server's brokers; stopping the server flushes and releases it.
     pub async fn spawn(&self) -> Result<ServerHandle> {
         self.monitor.instrument(Event::AppInitialized);
         server::spawn(self.clone()).await

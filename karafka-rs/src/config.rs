@@ -28,6 +28,14 @@ const RESERVED_KAFKA_KEYS: &[(&str, &str)] = &[
     ),
     ("bootstrap.servers", "use the top-level `brokers` key"),
     ("metadata.broker.list", "use the top-level `brokers` key"),
+    (
+        "message.timeout.ms",
+        "use the top-level `delivery_timeout` key",
+    ),
+    (
+        "delivery.timeout.ms",
+        "use the top-level `delivery_timeout` key",
+    ),
 ];
 
 /// Environments in which a missing `brokers` setting means the embedded broker.
@@ -129,6 +137,9 @@ pub struct Config {
     pub pause_with_exponential_backoff: bool,
     /// How long boot waits for the brokers to answer, in milliseconds.
     pub connect_timeout: u64,
+    /// How long the producer tries to deliver a message before failing it, in
+    /// milliseconds (librdkafka's `message.timeout.ms`).
+    pub delivery_timeout: u64,
     /// Whether boot creates routed topics missing on the cluster; unset means
     /// yes in development and test, no elsewhere.
     pub auto_create_topics: Option<bool>,
@@ -156,6 +167,7 @@ impl Default for Config {
             pause_max_timeout: 30_000,
             pause_with_exponential_backoff: true,
             connect_timeout: 10_000,
+            delivery_timeout: 30_000,
             auto_create_topics: None,
             default_partitions: 3,
             kafka: BTreeMap::new(),
@@ -253,6 +265,7 @@ impl Config {
             ("pause_timeout", self.pause_timeout),
             ("pause_max_timeout", self.pause_max_timeout),
             ("connect_timeout", self.connect_timeout),
+            ("delivery_timeout", self.delivery_timeout),
         ] {
             if value == 0 {
                 return Err(fail(key, "must be greater than 0".into()));
@@ -307,6 +320,11 @@ impl Config {
     /// `shutdown_timeout` as a duration.
     pub fn shutdown_wait(&self) -> Duration {
         Duration::from_millis(self.shutdown_timeout)
+    }
+
+    /// `delivery_timeout` as a duration.
+    pub fn delivery_wait(&self) -> Duration {
+        Duration::from_millis(self.delivery_timeout)
     }
 
     /// The pause before retry number `attempt` (1-based) of a failed batch.
@@ -417,6 +435,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("kafka.enable.auto.offset.store"), "{error}");
+    }
+
+    #[test]
+    fn delivery_timeout_defaults_to_30_s_and_is_read_from_the_file() {
+        assert_eq!(parse("").unwrap().delivery_timeout, 30_000);
+        assert_eq!(
+            parse("delivery_timeout = 2500").unwrap().delivery_wait(),
+            Duration::from_millis(2500)
+        );
+    }
+
+    #[test]
+    fn zero_delivery_timeout_is_rejected_naming_key_and_file() {
+        let error = parse("delivery_timeout = 0").unwrap_err().to_string();
+        assert!(error.contains("app/karafka.toml"), "{error}");
+        assert!(
+            error.contains("key `delivery_timeout`: must be greater than 0"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn message_timeout_in_kafka_points_to_delivery_timeout() {
+        let error = parse("[kafka]\n\"message.timeout.ms\" = 100")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("kafka.message.timeout.ms"), "{error}");
+        assert!(error.contains("`delivery_timeout`"), "{error}");
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::messages::{Message, Messages};
+use crate::producer::{shared, Producer};
+use crate::responders::{Respond, Responded};
 
 /// Handles the batches of one topic-partition.
 ///
@@ -49,7 +51,8 @@ pub trait Consumer: Send + 'static {
     }
 }
 
-/// What a consumer knows about where it runs: group, topic, partition, attempt.
+/// What a consumer knows about where it runs (group, topic, partition, attempt),
+/// and its way out: `respond_with` and `producer`.
 #[derive(Debug, Clone)]
 pub struct Context {
     consumer_group: Arc<str>,
@@ -104,6 +107,21 @@ impl Context {
     /// The offset after the last marked message of the current batch, if any.
     pub fn marked_offset(&self) -> Option<i64> {
         self.marked
+    }
+
+    /// Responds to `input` through responder `R` and resolves once the broker
+    /// acknowledged every message (Karafka's `respond_with`). Awaiting it before
+    /// `consume` returns means the batch is only marked consumed after delivery.
+    pub fn respond_with<R: Respond + Default>(
+        &self,
+        input: &R::Input,
+    ) -> impl Future<Output = Result<Responded>> + Send + 'static {
+        crate::responders::call(&R::default(), input)
+    }
+
+    /// The process's shared producer, for sending records without a responder.
+    pub fn producer(&self) -> Result<Producer> {
+        shared::producer()
     }
 
     pub(crate) fn set_attempt(&mut self, attempt: u32) {

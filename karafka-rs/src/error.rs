@@ -49,6 +49,51 @@ pub enum Error {
         #[source]
         source: rdkafka::error::KafkaError,
     },
+    /// A message was not delivered: the broker refused it, or did not acknowledge it in time.
+    #[error("cannot deliver to topic `{topic}`{}: {source}", within(.timeout_ms))]
+    Delivery {
+        /// The topic the message was for.
+        topic: String,
+        /// The `delivery_timeout` that passed, when the message timed out.
+        timeout_ms: Option<u64>,
+        /// The client's error.
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+    /// Flushing the producer left messages undelivered.
+    #[error("{count} messages were not delivered within {timeout_ms} ms")]
+    Undelivered {
+        /// How many messages were still in the producer's queue.
+        count: usize,
+        /// How long the flush waited.
+        timeout_ms: u64,
+    },
+    /// A responder was used against its declaration: an undeclared topic, a required
+    /// topic left out, a topic used twice without `multiple_usage`.
+    #[error("responder `{responder}` cannot respond: topic `{topic}` {reason}; nothing was sent")]
+    ResponderUsage {
+        /// The responder's name.
+        responder: String,
+        /// The topic misused.
+        topic: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A responder's payload could not be encoded by its topic's serializer.
+    #[error("responder `{responder}` cannot serialize its message to topic `{topic}` with {serializer}: {reason}; nothing was sent")]
+    Serialization {
+        /// The responder's name.
+        responder: String,
+        /// The topic the message was for.
+        topic: String,
+        /// Name of the serializer that failed.
+        serializer: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The shared producer was asked for before any app was loaded in the process.
+    #[error("no karafka app is loaded in this process: call `karafka::App::load()` (or create and start an `App`) before using responders or the producer")]
+    NoApp,
     /// The brokers could not be reached within the allowed time.
     #[error("cannot reach the brokers {brokers} within {timeout_ms} ms: {reason}")]
     Unreachable {
@@ -106,6 +151,13 @@ impl Error {
             source,
         }
     }
+}
+
+/// ` within delivery_timeout (N ms)` for a delivery that timed out.
+fn within(timeout_ms: &Option<u64>) -> String {
+    timeout_ms
+        .map(|ms| format!(" within delivery_timeout ({ms} ms)"))
+        .unwrap_or_default()
 }
 
 impl From<anyhow::Error> for Error {

@@ -3,7 +3,8 @@
 //! Declare consumer groups and topic routes with [`routes!`], implement
 //! [`Consumer`] for each topic, and run the app's binary as `server`: it
 //! subscribes, fetches, hands each partition's batches to its consumer in order,
-//! and stores offsets only after success (at-least-once).
+//! and stores offsets only after success (at-least-once). Produce through
+//! [responders](responders): structs that declare the topics they write to.
 //!
 //! ```no_run
 //! use karafka::{Consumer, Context, Messages};
@@ -48,8 +49,13 @@ pub mod logging;
 pub mod messages;
 pub mod processing;
 pub mod producer;
+pub mod responders;
 pub mod routing;
 mod server;
+
+// Lets this crate's own tests use the derive, whose output names `::karafka`.
+#[cfg(test)]
+extern crate self as karafka;
 
 pub use app::App;
 pub use cli::EXIT_FORCED_SHUTDOWN;
@@ -57,9 +63,12 @@ pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};
 pub use instrumentation::{Event, Listener, Monitor, StdoutListener};
-pub use karafka_rs_macros::routes;
+pub use karafka_rs_macros::{routes, Responder};
 pub use messages::deserializers;
 pub use messages::{Message, Messages, RawMessage};
+pub use producer::Producer;
+pub use responders::serializers;
+pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
 pub use server::ServerHandle;
 
 /// What the macros' generated code refers to; not a public API.
@@ -69,6 +78,13 @@ pub mod __private {
         ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicDef,
     };
     pub use inventory;
+    pub use std::sync::OnceLock;
+
+    /// What `#[derive(Responder)]` expands to.
+    pub mod responders {
+        pub use crate::responders::registry::{CliFn, NoCli, Probe, ViaCli};
+        pub use crate::responders::{call, call_async, ResponderEntry, TopicSpec};
+    }
 
     use crate::consumer::Consumer;
     use crate::messages::deserializers::Deserializer;

@@ -1,13 +1,22 @@
-//! The process's producer: sends records and waits for the broker's acknowledgement.
+//! The process's producer: one idempotent librdkafka producer, shared by
+//! responders, `ctx.respond_with`, the CLI and app code. It sends records and
+//! waits for the broker's acknowledgement, within `delivery_timeout`.
 
-use std::time::Duration;
+pub(crate) mod shared;
 
+use std::time::{Duration, Instant};
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer as _};
 
 use crate::config::Config;
 use crate::connection::client::producer_config;
 use crate::error::{Error, Result};
+use crate::responders::{Respond, Responded};
+
+/// How long to wait before offering a record again to a full local queue.
+const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(10);
 
 /// A record to send: topic and payload, optionally key, partition and headers.
 #[derive(Debug, Clone, Default)]
@@ -62,23 +71,86 @@ pub struct Delivery {
     pub offset: i64,
 }
 
-/// An idempotent producer; cheap to clone.
+/// An idempotent producer; cheap to clone (clones share one librdkafka client).
+///
+/// The app's shared one comes from [`App::producer`](crate::App::producer); the
+/// server creates it at boot and flushes it when it stops.
 #[derive(Clone)]
 pub struct Producer {
     inner: FutureProducer,
+    delivery_timeout: Duration,
 }
 
 impl Producer {
-    /// Connects a producer to `brokers` with the app's settings.
+    /// Connects a producer to `brokers` with the app's settings; deliveries fail
+    /// after `delivery_timeout`.
     pub fn new(config: &Config, brokers: &str) -> Result<Producer> {
-        let inner = producer_config(config, brokers)
+        let mut client = producer_config(config, brokers);
+        client.set("message.timeout.ms", config.delivery_timeout.to_string());
+        let inner = client
             .create()
             .map_err(|e| Error::kafka("creating the producer", e))?;
-        Ok(Producer { inner })
+        Ok(Producer {
+            inner,
+            delivery_timeout: config.delivery_wait(),
+        })
+    }
+
+    /// How long a message may take to be acknowledged before it fails.
+    pub fn delivery_timeout(&self) -> Duration {
+        self.delivery_timeout
     }
 
     /// Sends `record` and waits until the broker acknowledged it.
     pub async fn send(&self, record: &Record) -> Result<Delivery> {
+        self.enqueue(record).await?.delivered().await
+    }
+
+    /// Runs `responder` on `input` and sends what it produced through this producer,
+    /// waiting for every acknowledgement (see [`crate::responders::call`]).
+    pub async fn respond<R: Respond>(&self, responder: &R, input: &R::Input) -> Result<Responded> {
+        let response = crate::responders::prepare(responder, input)?;
+        crate::responders::deliver(self.clone(), response, shared::monitor()).await
+    }
+
+    /// Waits until every message handed to the producer is delivered or failed, up
+    /// to `timeout`; fails naming how many were still pending.
+    pub async fn flush(&self, timeout: Duration) -> Result<()> {
+        let inner = self.inner.clone();
+        let flushed = tokio::task::spawn_blocking(move || inner.flush(timeout))
+            .await
+            .map_err(|e| Error::Internal(format!("flushing the producer: {e}")))?;
+        flushed.map_err(|_| Error::Undelivered {
+            count: self.in_flight_count(),
+            timeout_ms: timeout.as_millis() as u64,
+        })
+    }
+
+    /// Messages handed to the producer and not yet delivered or failed.
+    pub fn in_flight_count(&self) -> usize {
+        usize::try_from(self.inner.in_flight_count()).unwrap_or(0)
+    }
+
+    /// Hands `record` to librdkafka's queue, waiting while the queue is full (at
+    /// most `delivery_timeout`); the result resolves on the broker's acknowledgement.
+    pub(crate) async fn enqueue(&self, record: &Record) -> Result<Pending> {
+        let deadline = Instant::now() + self.delivery_timeout;
+        loop {
+            match self.try_enqueue(record) {
+                Ok(pending) => return Ok(pending),
+                Err(KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull))
+                    if Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(QUEUE_FULL_BACKOFF).await;
+                }
+                Err(error) => return Err(self.delivery_error(&record.topic, error)),
+            }
+        }
+    }
+
+    /// Hands `record` to librdkafka's queue without waiting; fails with `QueueFull`
+    /// when the queue has no room.
+    pub(crate) fn try_enqueue(&self, record: &Record) -> Result<Pending, KafkaError> {
         let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
         for (name, value) in &record.headers {
             headers = headers.insert(Header {
@@ -97,23 +169,55 @@ impl Producer {
         if let Some(partition) = record.partition {
             future = future.partition(partition);
         }
-        // librdkafka's message.timeout.ms bounds the wait; this queue timeout only
-        // covers a full local queue.
-        match self.inner.send(future, Duration::from_secs(5)).await {
-            Ok(delivery) => Ok(Delivery {
+        let future = self.inner.send_result(future).map_err(|(error, _)| error)?;
+        Ok(Pending {
+            topic: record.topic.clone(),
+            future,
+            producer: self.clone(),
+        })
+    }
+
+    /// The error of a message for `topic` that failed with `error`.
+    pub(crate) fn delivery_error(&self, topic: &str, error: KafkaError) -> Error {
+        let timed_out = matches!(
+            error.rdkafka_error_code(),
+            Some(RDKafkaErrorCode::MessageTimedOut | RDKafkaErrorCode::QueueFull)
+        );
+        Error::Delivery {
+            topic: topic.to_owned(),
+            timeout_ms: timed_out.then_some(self.delivery_timeout.as_millis() as u64),
+            source: error,
+        }
+    }
+}
+
+/// A record in the producer's queue, awaiting the broker's acknowledgement.
+pub(crate) struct Pending {
+    topic: String,
+    future: DeliveryFuture,
+    producer: Producer,
+}
+
+impl Pending {
+    /// Waits for the acknowledgement; an error names the topic.
+    pub(crate) async fn delivered(self) -> Result<Delivery> {
+        match self.future.await {
+            Ok(Ok(delivery)) => Ok(Delivery {
                 partition: delivery.partition,
                 offset: delivery.offset,
             }),
-            Err((error, _)) => Err(Error::kafka(
-                format!("delivering a message to topic `{}`", record.topic),
-                error,
-            )),
+            Ok(Err((error, _))) => Err(self.producer.delivery_error(&self.topic, error)),
+            Err(_) => Err(self
+                .producer
+                .delivery_error(&self.topic, KafkaError::Canceled)),
         }
     }
 }
 
 impl std::fmt::Debug for Producer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Producer").finish_non_exhaustive()
+        f.debug_struct("Producer")
+            .field("delivery_timeout", &self.delivery_timeout)
+            .finish_non_exhaustive()
     }
 }

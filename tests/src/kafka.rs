@@ -113,33 +113,68 @@ pub fn end_offsets(brokers: &str, topic: &str, partitions: i32) -> BTreeMap<i32,
         .collect()
 }
 
-/// Reads `count` messages from `topic` (all partitions, from the start) with a
-/// throwaway group, or panics after `timeout`.
-pub fn consume_all(
+/// A message as read back by [`read_messages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadMessage {
+    /// Its partition.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// Its key, if any.
+    pub key: Option<Vec<u8>>,
+    /// Its headers, in order.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Its payload, if any.
+    pub payload: Option<Vec<u8>>,
+}
+
+/// Reads `topic`'s partitions from the beginning, without a group, until `count`
+/// messages arrived or `timeout` passed (no reliance on watermarks, which Tansu
+/// gets wrong); returns what arrived, sorted by partition and offset.
+pub fn read_messages(
     brokers: &str,
     topic: &str,
+    partitions: i32,
     count: usize,
     timeout: Duration,
-) -> Vec<rdkafka::message::OwnedMessage> {
+) -> Vec<ReadMessage> {
+    use rdkafka::message::{Headers, Message};
+
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
-        .set("group.id", format!("reader-{topic}-{}", std::process::id()))
-        .set("auto.offset.reset", "earliest")
+        .set("group.id", "karafka-tests-reader")
         .set("enable.auto.commit", "false")
         .create()
         .expect("consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
-    let deadline = std::time::Instant::now() + timeout;
-    let mut messages = Vec::new();
-    while messages.len() < count {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "read {} of {count} messages from {topic}",
-            messages.len()
-        );
-        if let Some(result) = consumer.poll(Duration::from_millis(100)) {
-            messages.push(result.expect("fetch").detach());
-        }
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .expect("valid partition");
     }
-    messages
+    consumer.assign(&tpl).expect("assign");
+    let deadline = std::time::Instant::now() + timeout;
+    let mut read = Vec::new();
+    while read.len() < count && std::time::Instant::now() < deadline {
+        let Some(message) = consumer.poll(Duration::from_millis(100)) else {
+            continue;
+        };
+        let message = message.expect("fetch succeeds");
+        let headers = message
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| (h.key.to_owned(), h.value.unwrap_or_default().to_vec()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        read.push(ReadMessage {
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message.key().map(<[u8]>::to_vec),
+            headers,
+            payload: message.payload().map(<[u8]>::to_vec),
+        });
+    }
+    read.sort_by_key(|m| (m.partition, m.offset));
+    read
 }

@@ -117,3 +117,43 @@ pub fn run(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> (ExitStatus, S
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// Runs `binary args...` to completion with `stdin` as its standard input;
+/// returns (exit status, stdout, stderr).
+pub fn run_with_stdin(
+    binary: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> (ExitStatus, String, String) {
+    use std::io::Write;
+
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .env_remove("KARAFKA_ENV")
+        .env_remove("KARAFKA_BROKERS")
+        .env_remove("KARAFKA_CLIENT_ID")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+    let mut input = child.stdin.take().expect("piped stdin");
+    let text = stdin.to_owned();
+    // Written from a thread: a child that stops reading early must not block the test.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let output = child.wait_with_output().expect("the child runs");
+    let _ = writer.join();
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

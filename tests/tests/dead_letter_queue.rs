@@ -11,9 +11,8 @@ use karafka::embedded::EmbeddedBroker;
 use karafka::processing::dlq::headers;
 use karafka::producer::{Producer, Record};
 use karafka::{Config, Consumer, Context, Messages};
-use karafka_tests::kafka::{committed_offsets, consume_all};
+use karafka_tests::kafka::{committed_offsets, read_messages};
 use karafka_tests::{app_on, eventually, EventLog};
-use rdkafka::message::{Headers, Message};
 
 static POISON_ATTEMPTS: AtomicU32 = AtomicU32::new(0);
 static DONE: Mutex<Vec<(i32, i64)>> = Mutex::new(Vec::new());
@@ -108,20 +107,15 @@ async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_
     }
     assert!(!done.contains(&(0, 2)), "the poison never succeeded");
 
-    let dead = consume_all(&brokers, "meals_dlq", 1, Duration::from_secs(30));
+    let dead = read_messages(&brokers, "meals_dlq", 1, 1, Duration::from_secs(30));
+    assert_eq!(dead.len(), 1, "one message in the dead letter queue");
     let message = &dead[0];
-    assert_eq!(message.payload(), Some(&b"poison"[..]));
-    assert_eq!(message.key(), Some(&b"table-1"[..]));
+    assert_eq!(message.payload.as_deref(), Some(&b"poison"[..]));
+    assert_eq!(message.key.as_deref(), Some(&b"table-1"[..]));
     let found: BTreeMap<String, String> = message
-        .headers()
-        .unwrap()
+        .headers
         .iter()
-        .map(|h| {
-            (
-                h.key.to_owned(),
-                String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
         .collect();
     assert_eq!(found["course"], "any", "the original headers are kept");
     assert_eq!(found[headers::SOURCE_TOPIC], "meals");

@@ -1,7 +1,10 @@
-//! The users scenario of the Karafka 1.x walkthrough: log every user event.
+//! The users scenario of the Karafka 1.x walkthrough: log every user event, and
+//! pipe the batch on to `user_activity` through a responder.
 
 use karafka::{Consumer, Context, Messages};
 use serde::{Deserialize, Serialize};
+
+use crate::responders::UserActivityResponder;
 
 /// An event about a user, as the producer side publishes it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -12,7 +15,7 @@ pub struct UserEvent {
     pub payload: serde_json::Value,
 }
 
-/// Logs each user event it receives.
+/// Logs each user event it receives and forwards the batch to `user_activity`.
 #[derive(Debug, Default)]
 pub struct UsersConsumer;
 
@@ -21,12 +24,18 @@ impl Consumer for UsersConsumer {
 
     async fn consume(
         &mut self,
-        _ctx: &mut Context,
+        ctx: &mut Context,
         messages: Messages<UserEvent>,
     ) -> karafka::Result<()> {
+        let mut events = Vec::with_capacity(messages.len());
         for message in &messages {
-            tracing::info!("New [User] event: {:?}", message.payload()?);
+            let event = message.payload()?;
+            tracing::info!("New [User] event: {event:?}");
+            events.push(event.clone());
         }
+        // Awaited before returning: the batch counts as consumed only once the
+        // piped messages are acknowledged (at-least-once end to end).
+        ctx.respond_with::<UserActivityResponder>(&events).await?;
         Ok(())
     }
 }

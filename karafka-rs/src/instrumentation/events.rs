@@ -21,6 +21,8 @@ pub enum ErrorType {
     ConnectionClient,
     /// Writing a message to its dead letter queue failed.
     DeadLetterQueueDispatch,
+    /// The producer could not deliver a message (`call_async`, or at shutdown).
+    ProducerDelivery,
 }
 
 impl ErrorType {
@@ -33,6 +35,7 @@ impl ErrorType {
             ErrorType::ConnectionClientCommit => "connection.client.commit.error",
             ErrorType::ConnectionClient => "connection.client.error",
             ErrorType::DeadLetterQueueDispatch => "dead_letter_queue.dispatch.error",
+            ErrorType::ProducerDelivery => "producer.delivery.error",
         }
     }
 }
@@ -116,6 +119,17 @@ pub enum Event {
         /// How many attempts failed.
         attempts: u32,
     },
+    /// Every message of one respond call was delivered.
+    ResponderResponded {
+        /// The responder's name.
+        responder: &'static str,
+        /// The topics it wrote to, each once, in the order first used.
+        topics: Vec<Arc<str>>,
+        /// How many messages it sent.
+        messages: usize,
+        /// From the call until the last acknowledgement.
+        duration: Duration,
+    },
     /// Something failed; processing goes on.
     ErrorOccurred {
         /// What kind of failure.
@@ -149,6 +163,7 @@ impl Event {
             Event::ConsumerConsumed { .. } => "consumer.consumed",
             Event::ConsumerConsumingRetry { .. } => "consumer.consuming.retry",
             Event::DeadLetterQueueDispatched { .. } => "dead_letter_queue.dispatched",
+            Event::ResponderResponded { .. } => "responder.responded",
             Event::ErrorOccurred { .. } => "error.occurred",
         }
     }

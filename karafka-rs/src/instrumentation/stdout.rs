@@ -2,7 +2,7 @@
 
 use super::{Event, Listener, Partitions};
 
-/// Logs consumption, rebalances, retries and errors (to stderr, via `tracing`).
+/// Logs consumption, rebalances, retries, responses and errors (to stderr, via `tracing`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdoutListener;
 
@@ -80,6 +80,25 @@ impl Listener for StdoutListener {
                     target: "karafka",
                     "[{consumer_group}] Pausing {topic}/{partition} for {} ms; attempt {attempt} will start at offset {offset}",
                     pause.as_millis()
+                );
+            }
+            Event::ResponderResponded {
+                responder,
+                topics,
+                messages,
+                duration,
+            } => {
+                let noun = if *messages == 1 {
+                    "message"
+                } else {
+                    "messages"
+                };
+                let topics: Vec<&str> = topics.iter().map(|t| &**t).collect();
+                tracing::info!(
+                    target: "karafka",
+                    "{responder} responded with {messages} {noun} to {} in {} ms",
+                    topics.join(", "),
+                    duration.as_millis()
                 );
             }
             Event::ErrorOccurred {

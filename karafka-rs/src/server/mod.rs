@@ -17,7 +17,6 @@ use crate::error::{Error, Result};
 use crate::instrumentation::Event;
 use crate::processing::executor::GroupShared;
 use crate::processing::worker_pool::WorkerPool;
-use crate::producer::Producer;
 use activity::Activity;
 
 /// A running server; stop it with [`ServerHandle::stop`].
@@ -52,12 +51,14 @@ impl ServerHandle {
     }
 
     /// Stops gracefully: no new fetches, the batch in flight finishes, `shutdown`
-    /// hooks run, offsets are committed and the groups are left. Fails with
-    /// [`Error::ShutdownTimeout`] past `shutdown_timeout`, naming what still runs.
+    /// hooks run, offsets are committed, the groups are left and the shared
+    /// producer delivers what it still holds. Fails with [`Error::ShutdownTimeout`]
+    /// past `shutdown_timeout`, naming what still runs.
     pub async fn stop(mut self) -> Result<()> {
         self.app.monitor().instrument(Event::AppStopping);
         self.stop.store(true, Ordering::Release);
         let timeout = self.app.config().shutdown_wait();
+        let deadline = tokio::time::Instant::now() + timeout;
         let groups = std::mem::take(&mut self.groups);
         let all_done = futures::future::join_all(groups.into_iter().map(|(_, done)| done));
         if tokio::time::timeout(timeout, all_done).await.is_err() {
@@ -66,6 +67,10 @@ impl ServerHandle {
                 still_running: self.activity.describe(),
             });
         }
+        // What consumers and app code handed to the shared producer is delivered
+        // within what is left of shutdown_timeout.
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        crate::producer::shared::flush_on_stop(&self.app, left).await?;
         self.app.monitor().instrument(Event::AppStopped);
         Ok(())
     }
@@ -109,6 +114,9 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
         }
     }
 
+    // The process's shared producer, for responders called by consumers and app code.
+    crate::producer::shared::serve(&app, &brokers)?;
+
     let stop = Arc::new(AtomicBool::new(false));
     let quiet = Arc::new(AtomicBool::new(false));
     let activity = Arc::new(Activity::default());
@@ -117,7 +125,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     let mut groups = Vec::new();
     for group in app.routes().active_groups() {
         let dlq_producer = if group.active_topics().any(|t| t.dead_letter_queue.is_some()) {
-            Some(Producer::new(app.config(), &brokers)?)
+            Some(crate::producer::shared::producer_of(&app)?)
         } else {
             None
         };

@@ -1,11 +1,12 @@
 //! A karafka app for crash and shutdown tests: it records every message it
 //! consumes from `events` as a line `pid partition offset` in `$RECORD_FILE`,
-//! taking `$RECORD_DELAY_MS` per batch so that signals land mid-stream.
+//! taking `$RECORD_DELAY_MS` per batch so that signals land mid-stream. Its
+//! `EventsResponder` writes JSON to `events`, for the CLI's `respond` tests.
 
 use std::io::Write;
 use std::time::Duration;
 
-use karafka::{Consumer, Context, Messages};
+use karafka::{Consumer, Context, Messages, Outbox, Respond, RespondOptions, Responder};
 
 /// Appends what it consumes to the record file.
 #[derive(Default)]
@@ -41,6 +42,20 @@ impl Consumer for RecordingConsumer {
             .open(path)?;
         file.write_all(lines.as_bytes())?;
         Ok(())
+    }
+}
+
+/// Writes its JSON input to `events`, naming itself in a header.
+#[derive(Default, Responder)]
+#[responder(topic = "events")]
+struct EventsResponder;
+
+impl Respond for EventsResponder {
+    type Input = serde_json::Value;
+
+    fn respond(&self, event: &serde_json::Value, out: &mut Outbox) -> karafka::Result<()> {
+        let options = RespondOptions::new().header("responder", "EventsResponder");
+        out.respond_to_with("events", event, options)
     }
 }
 

@@ -1,0 +1,139 @@
+//! The process's current app and its one shared producer.
+//!
+//! Responders are called from anywhere in app code (`UsersResponder.call(&event)`),
+//! so, as in Karafka, they reach the producer through the process rather than
+//! through an argument. The current app is the one last loaded with
+//! [`App::load`], started with [`App::spawn`] or asked for [`App::producer`];
+//! its producer is created on first use (the server creates it at boot), and
+//! flushed and released when its server stops. Listeners added to that app
+//! later are seen too.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use super::Producer;
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::instrumentation::{ErrorType, Event, Monitor};
+
+/// The app responders use, and its producer once created.
+struct Current {
+    app: App,
+    producer: Option<Producer>,
+}
+
+static CURRENT: Mutex<Option<Current>> = Mutex::new(None);
+
+fn lock() -> MutexGuard<'static, Option<Current>> {
+    CURRENT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Makes `app` the current app (keeping the producer if it is the same app).
+pub(crate) fn adopt(app: &App) {
+    let mut current = lock();
+    let producer = current
+        .take()
+        .filter(|c| c.app.same_as(app))
+        .and_then(|c| c.producer);
+    *current = Some(Current {
+        app: app.clone(),
+        producer,
+    });
+}
+
+/// Updates the current app with `app`'s listeners, if `app` is the current app.
+pub(crate) fn refresh(app: &App) {
+    if let Some(current) = lock().as_mut().filter(|c| c.app.same_as(app)) {
+        current.app = app.clone();
+    }
+}
+
+/// The current app's producer, created on first use.
+pub(crate) fn producer() -> Result<Producer> {
+    let mut current = lock();
+    let current = current.as_mut().ok_or(Error::NoApp)?;
+    if let Some(producer) = &current.producer {
+        return Ok(producer.clone());
+    }
+    let producer = Producer::new(current.app.config(), &current.app.bootstrap_servers()?)?;
+    current.producer = Some(producer.clone());
+    Ok(producer)
+}
+
+/// Makes `app` current and returns its producer, created on first use.
+pub(crate) fn producer_of(app: &App) -> Result<Producer> {
+    let is_current = lock().as_ref().is_some_and(|c| c.app.same_as(app));
+    if !is_current {
+        adopt(app);
+    }
+    producer()
+}
+
+/// Makes `app`, whose server is booting on `brokers`, current, with a producer
+/// connected to those brokers (kept if it already has one).
+pub(crate) fn serve(app: &App, brokers: &str) -> Result<()> {
+    let mut current = lock();
+    let producer = match current.take().filter(|c| c.app.same_as(app)) {
+        Some(Current {
+            producer: Some(producer),
+            ..
+        }) => producer,
+        _ => Producer::new(app.config(), brokers)?,
+    };
+    *current = Some(Current {
+        app: app.clone(),
+        producer: Some(producer),
+    });
+    Ok(())
+}
+
+/// The current app's monitor, for events of responders.
+pub(crate) fn monitor() -> Option<Monitor> {
+    lock().as_ref().map(|c| c.app.monitor().clone())
+}
+
+/// Delivers what `app`'s producer still holds within `timeout`, then releases it
+/// (a later call creates a new one); reports and fails naming how many messages
+/// it could not deliver.
+pub(crate) async fn flush_on_stop(app: &App, timeout: Duration) -> Result<()> {
+    let producer = lock()
+        .as_mut()
+        .filter(|c| c.app.same_as(app))
+        .and_then(|c| c.producer.take());
+    let Some(producer) = producer else {
+        return Ok(());
+    };
+    let pending = producer.in_flight_count();
+    let flushed = if pending == 0 {
+        Ok(())
+    } else {
+        tracing::info!(target: "karafka", "Flushing {pending} pending messages of the producer");
+        producer.flush(timeout).await
+    };
+    // Dropping the last clone closes the client (it purges what is left, which is
+    // reported below), before an embedded broker goes away with the server.
+    let _ = tokio::task::spawn_blocking(move || drop(producer)).await;
+    match flushed {
+        Ok(()) => {
+            if pending > 0 {
+                tracing::info!(target: "karafka", "Delivered the {pending} pending messages");
+            }
+            Ok(())
+        }
+        Err(error) => {
+            app.monitor().instrument(Event::ErrorOccurred {
+                error_type: ErrorType::ProducerDelivery,
+                consumer_group: None,
+                topic: None,
+                partition: None,
+                offset: None,
+                attempt: None,
+                error: format!("shutdown: {error}"),
+            });
+            Err(Error::ShutdownTimeout {
+                timeout_ms: app.config().shutdown_timeout,
+                still_running: format!("the producer ({error})"),
+            })
+        }
+    }
+}
