@@ -53,9 +53,14 @@ fn walkthrough(extra_env: &[(&str, &str)]) {
         "the consumer pipes the event on to user_activity, keyed by user id:\n{}",
         server.log()
     );
-    assert!(server
-        .log()
-        .contains("UserActivityResponder responded with 1 message to user_activity"));
+    assert!(
+        server.wait_for_line(
+            "UserActivityResponder responded with 1 message to user_activity",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        server.log()
+    );
 
     server.signal(libc::SIGTERM);
     let status = server.wait_exit(Duration::from_secs(30));

@@ -40,9 +40,15 @@ fn walkthrough(extra_env: &[(&str, &str)]) {
         "the server logs the event within 10 s:\n{}",
         server.log()
     );
-    assert!(server
-        .log()
-        .contains("1 message on users topic delegated to UsersConsumer"));
+    // Logged once `consume` returned, which is after the event line above.
+    assert!(
+        server.wait_for_line(
+            "1 message on users topic delegated to UsersConsumer",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        server.log()
+    );
 
     server.signal(libc::SIGTERM);
     let status = server.wait_exit(Duration::from_secs(30));

@@ -1,6 +1,6 @@
 //! Test data: 100-byte JSON messages, produced in bulk or at a fixed rate.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::ClientConfig;
@@ -55,4 +55,12 @@ pub fn produce_backlog(
     }
     producer.flush(Duration::from_secs(120))?;
     Ok(())
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
 }

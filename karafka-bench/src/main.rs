@@ -7,6 +7,9 @@ mod apps;
 mod broker;
 mod data;
 mod io;
+mod latency;
+mod lifecycle;
+mod memory;
 mod report;
 mod throughput;
 
@@ -24,10 +27,16 @@ enum BrokerKind {
 /// Which measurements to take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
-    /// Everything below except `io`.
+    /// Everything below.
     All,
     /// Raw rdkafka loop against karafka-rs inline and worker pool.
     Throughput,
+    /// End-to-end latency at 5,000 msg/s.
+    Latency,
+    /// Peak RSS of a process draining a backlog.
+    Memory,
+    /// Boot-to-running and stop times.
+    Lifecycle,
     /// 10 partitions, 1 ms of simulated IO per message, worker pool at concurrency 1, 5, 10.
     Io,
 }
@@ -48,6 +57,13 @@ struct Args {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some(memory::CHILD_FLAG) {
+        let brokers = argv
+            .get(2)
+            .ok_or_else(|| anyhow::anyhow!("{} needs the brokers", memory::CHILD_FLAG))?;
+        return memory::child(brokers).await;
+    }
     let args = Args::parse();
     let broker = broker::Broker::start(args.broker, args.brokers.as_deref())?;
     match args.scenario {
@@ -56,9 +72,19 @@ async fn main() -> anyhow::Result<()> {
             throughput::prepare(&broker).await?;
             throughput::run(&broker).await
         }
+        Scenario::Latency => latency::run(&broker).await,
+        Scenario::Memory => {
+            throughput::prepare(&broker).await?;
+            memory::run(&broker).await
+        }
+        Scenario::Lifecycle => lifecycle::run(&broker).await,
         Scenario::All => {
             throughput::prepare(&broker).await?;
-            throughput::run(&broker).await
+            throughput::run(&broker).await?;
+            latency::run(&broker).await?;
+            memory::run(&broker).await?;
+            lifecycle::run(&broker).await?;
+            io::run(&broker).await
         }
     }
 }

@@ -5,6 +5,8 @@ pub mod deserializers;
 
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
+
 use crate::error::{Error, Result};
 use deserializers::Deserializer;
 
@@ -14,8 +16,8 @@ pub struct RawMessage {
     topic: Arc<str>,
     partition: i32,
     offset: i64,
-    key: Option<Vec<u8>>,
-    payload: Option<Vec<u8>>,
+    key: Option<Bytes>,
+    payload: Option<Bytes>,
     headers: Vec<(String, Option<Vec<u8>>)>,
     timestamp: Option<i64>,
 }
@@ -36,14 +38,21 @@ impl RawMessage {
 
     /// Sets the payload.
     pub fn with_payload(mut self, payload: impl Into<Vec<u8>>) -> Self {
-        self.payload = Some(payload.into());
+        self.payload = Some(Bytes::from(payload.into()));
         self
     }
 
     /// Sets the key.
     pub fn with_key(mut self, key: impl Into<Vec<u8>>) -> Self {
-        self.key = Some(key.into());
+        self.key = Some(Bytes::from(key.into()));
         self
+    }
+
+    /// Sets key and payload as slices of a buffer shared by a whole fetch, so a
+    /// fetched message costs no allocation of its own.
+    pub(crate) fn set_shared(&mut self, key: Option<Bytes>, payload: Option<Bytes>) {
+        self.key = key;
+        self.payload = payload;
     }
 
     /// Adds a header.

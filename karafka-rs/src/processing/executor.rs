@@ -251,23 +251,33 @@ impl Executors {
     }
 
     /// Buffers fetched messages (backpressure is decided after the next dispatch).
+    /// Messages come in runs of one partition, so each run is looked up once.
     pub(crate) fn accept(&self, messages: Vec<(usize, RawMessage)>) {
         let mut state = self.lock();
-        for (topic, message) in messages {
+        let mut messages = messages.into_iter().peekable();
+        while let Some((topic, first)) = messages.next() {
+            let partition = first.partition();
             let route = &self.topics[topic];
-            let Some(part) = self.ensure(&mut state, &route.name, message.partition()) else {
+            let mut run = vec![first];
+            while let Some((_, next)) =
+                messages.next_if(|(t, m)| *t == topic && m.partition() == partition)
+            {
+                run.push(next);
+            }
+            let Some(part) = self.ensure(&mut state, &route.name, partition) else {
                 continue;
             };
-            if part.retry.is_some()
-                || part
-                    .next_offset
-                    .is_some_and(|floor| message.offset() < floor)
-            {
-                // Paused for a retry (refetched after the seek), or a replay of processed work.
+            if part.retry.is_some() {
+                // Paused for a retry: refetched after the seek.
                 continue;
             }
-            part.fetched_to = Some(message.offset() + 1);
-            part.buffer.push_back(message);
+            let floor = part.next_offset.unwrap_or(i64::MIN);
+            for message in run {
+                if message.offset() >= floor {
+                    part.fetched_to = Some(message.offset() + 1);
+                    part.buffer.push_back(message);
+                }
+            }
         }
     }
 
@@ -793,11 +803,18 @@ impl Executors {
     }
 }
 
-/// Messages a partition may hold fetched but unprocessed before it is paused
-/// (four batches); it resumes once half of that is consumed, so the refetch has
-/// two batches' time to arrive.
+/// Fewest messages a partition may hold fetched but unprocessed before it is
+/// paused (a few MB at most). Pausing is costly: librdkafka drops what it has
+/// prefetched for the partition and fetches it again on resume.
+const MIN_BUFFERED_MESSAGES: usize = 10_000;
+
+/// Messages a partition may hold fetched but unprocessed before it is paused:
+/// at least four batches; it resumes once half of that is consumed.
 fn buffer_limit(route: &Topic) -> usize {
-    route.max_messages.saturating_mul(4).max(4)
+    route
+        .max_messages
+        .saturating_mul(4)
+        .max(MIN_BUFFERED_MESSAGES)
 }
 
 fn min_due(current: Option<Duration>, candidate: Duration) -> Option<Duration> {

@@ -146,7 +146,9 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
             .name(format!("karafka-{}", group.name))
             .spawn(move || {
                 listener.run(&stop);
+                // The group is left; destroying the client may take a while longer.
                 let _ = done_tx.send(());
+                drop(listener);
             })
             .map_err(|e| Error::io("starting a fetch thread", e))?;
         groups.push((group.name.clone(), done_rx));
