@@ -23,6 +23,14 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
     }
 }
 
+/// A fresh app directory holding `karafka_toml` as its `karafka.toml` (point
+/// `KARAFKA_ROOT` at it); removed when dropped.
+pub fn app_dir(karafka_toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join("karafka.toml"), karafka_toml).expect("karafka.toml is written");
+    dir
+}
+
 /// A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

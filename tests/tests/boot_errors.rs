@@ -4,16 +4,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use karafka_tests::app_dir;
 use karafka_tests::free_port;
 use karafka_tests::process::run;
 
 const RECORDER: &str = env!("CARGO_BIN_EXE_recorder");
-
-fn app_dir(karafka_toml: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("karafka.toml"), karafka_toml).unwrap();
-    dir
-}
 
 fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     let (status, stdout, stderr) = run(

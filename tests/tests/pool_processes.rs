@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use karafka_tests::app_dir;
 use karafka_tests::kafka::{create_topic, produce_sequence};
 use karafka_tests::process::{run, AppProcess};
 use karafka_tests::records::{assert_order_per_lifetime, distinct, read as records};
@@ -11,12 +12,6 @@ use karafka_tests::tansu::Tansu;
 use karafka_tests::wait_until;
 
 const RECORDER: &str = env!("CARGO_BIN_EXE_recorder");
-
-fn app_dir(karafka_toml: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("karafka.toml"), karafka_toml).unwrap();
-    dir
-}
 
 #[test]
 fn sigtstp_quiets_the_server_which_then_takes_no_new_batch_and_stops_on_sigterm() {

@@ -5,15 +5,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use karafka_tests::app_dir;
 use karafka_tests::process::{run, AppProcess};
 
 const RECORDER: &str = env!("CARGO_BIN_EXE_recorder");
-
-fn app_dir(karafka_toml: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("karafka.toml"), karafka_toml).unwrap();
-    dir
-}
 
 #[test]
 fn shutdown_past_the_timeout_exits_2_and_says_what_was_running() {
