@@ -8,8 +8,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
 use crate::instrumentation::{
-    ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent,
-    Statistics,
+    ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
 use crate::processing::executor::Executors;
 

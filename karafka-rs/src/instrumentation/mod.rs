@@ -213,7 +213,8 @@ impl Monitor {
         let message = format!("a listener {failure} while handling {}", event.name());
         tracing::error!(target: "karafka", "{message}; processing goes on");
         // A failure while handling the report of a failure is only logged.
-        let nested = matches!(event, Event::ErrorOccurred(e) if e.error_type == ErrorType::Listener);
+        let nested =
+            matches!(event, Event::ErrorOccurred(e) if e.error_type == ErrorType::Listener);
         if !nested {
             self.instrument(Event::ErrorOccurred(ErrorOccurred::new(
                 ErrorType::Listener,
@@ -304,13 +305,12 @@ mod tests {
         let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = reports.clone();
         monitor
-            .subscribe("app.running", |_: &Event| -> std::result::Result<(), String> {
-                Err("no disk".into())
-            })
+            .subscribe(
+                "app.running",
+                |_: &Event| -> std::result::Result<(), String> { Err("no disk".into()) },
+            )
             .unwrap();
-        monitor
-            .subscribe("app.running", explode)
-            .unwrap();
+        monitor.subscribe("app.running", explode).unwrap();
         let after = Arc::new(AtomicUsize::new(0));
         let counter = after.clone();
         monitor
@@ -331,7 +331,10 @@ mod tests {
         assert_eq!(reports.len(), 2, "{reports:?}");
         assert!(reports.iter().all(|(t, _)| *t == ErrorType::Listener));
         assert!(reports[0].1.contains("failed (no disk)"), "{reports:?}");
-        assert!(reports[1].1.contains("panicked (listener bug)"), "{reports:?}");
+        assert!(
+            reports[1].1.contains("panicked (listener bug)"),
+            "{reports:?}"
+        );
         assert!(reports[1].1.contains("app.running"), "{reports:?}");
     }
 
@@ -351,7 +354,10 @@ mod tests {
                 kind.name().starts_with("app.")
             }
             fn on_app_running(&self, event: &AppStatusChanged) {
-                self.0.lock().unwrap().push(format!("{} {}", event.client_id, event.status.name()));
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} {}", event.client_id, event.status.name()));
             }
         }
         let titles = Arc::new(Titles::default());
@@ -374,6 +380,9 @@ mod tests {
         assert_eq!(monitor.statistics_interval(), None);
         monitor.register(Wants(5000));
         monitor.register(Wants(250));
-        assert_eq!(monitor.statistics_interval(), Some(Duration::from_millis(250)));
+        assert_eq!(
+            monitor.statistics_interval(),
+            Some(Duration::from_millis(250))
+        );
     }
 }

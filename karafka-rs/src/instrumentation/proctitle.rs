@@ -85,7 +85,9 @@ pub fn set_process_title(title: &str) -> io::Result<()> {
     let (start, end) = argument_area()?;
     let capacity = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
     if capacity < 2 {
-        return Err(io::Error::other("the process has no argument area to write"));
+        return Err(io::Error::other(
+            "the process has no argument area to write",
+        ));
     }
     // The last byte stays NUL: the kernel then reports the area as it is.
     let mut area = vec![0u8; capacity];
@@ -158,6 +160,10 @@ mod tests {
         let long = "karafka ".to_owned() + &"x".repeat(100_000);
         set_process_title(&long).unwrap();
         let title = process_title(std::process::id()).unwrap();
-        assert!(title.len() < long.len() && long.starts_with(&title), "{}", title.len());
+        assert!(
+            title.len() < long.len() && long.starts_with(&title),
+            "{}",
+            title.len()
+        );
     }
 }

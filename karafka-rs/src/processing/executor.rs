@@ -499,7 +499,11 @@ impl Executors {
                         part.attempt = 1;
                     }
                 }
-                if self.shared.monitor.is_subscribed(EventKind::ConsumerConsumed) {
+                if self
+                    .shared
+                    .monitor
+                    .is_subscribed(EventKind::ConsumerConsumed)
+                {
                     events.push(Event::ConsumerConsumed(ConsumerConsumed {
                         consumer_group: group,
                         topic: key.0.clone(),
@@ -651,7 +655,11 @@ impl Executors {
                     part.narrow_until = None;
                 }
                 let dead_letter_topic: Arc<str> = Arc::from(dlq_topic);
-                if self.shared.monitor.is_subscribed(EventKind::ProducerDelivered) {
+                if self
+                    .shared
+                    .monitor
+                    .is_subscribed(EventKind::ProducerDelivered)
+                {
                     events.push(Event::ProducerDelivered(ProducerDelivered {
                         topic: dead_letter_topic.clone(),
                         partition: delivery.partition,

@@ -1,6 +1,7 @@
 //! A karafka app for crash and shutdown tests: it records every message it
 //! consumes from `events` as a line `pid partition offset` in `$RECORD_FILE`,
-//! taking `$RECORD_DELAY_MS` per batch so that signals land mid-stream.
+//! taking `$RECORD_DELAY_MS` per batch so that signals land mid-stream. It logs
+//! with the StdoutListener and shows its status in its process title.
 
 use std::io::Write;
 use std::time::Duration;
@@ -54,6 +55,7 @@ karafka::routes! {
 async fn main() -> anyhow::Result<()> {
     karafka::App::load()?
         .listener(karafka::StdoutListener)
+        .listener(karafka::ProctitleListener::new())
         .run_cli()
         .await
 }

@@ -167,7 +167,10 @@ impl MetricsListener {
             .iter()
             .map(|(group, last)| {
                 let last = last.load(Ordering::Relaxed);
-                (group.clone(), Duration::from_nanos(now.saturating_sub(last)))
+                (
+                    group.clone(),
+                    Duration::from_nanos(now.saturating_sub(last)),
+                )
             })
             .collect();
         idle.sort();
@@ -191,7 +194,10 @@ impl std::fmt::Debug for MetricsListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MetricsListener")
             .field("liveness_timeout", &self.inner.settings.liveness_timeout)
-            .field("statistics_interval", &self.inner.settings.statistics_interval)
+            .field(
+                "statistics_interval",
+                &self.inner.settings.statistics_interval,
+            )
             .finish_non_exhaustive()
     }
 }

@@ -85,7 +85,10 @@ impl Registry {
             .rebalances
             .entry((event.consumer_group.clone(), "partitions_assigned"))
             .or_default() += 1;
-        let assigned = self.assigned.entry(event.consumer_group.clone()).or_default();
+        let assigned = self
+            .assigned
+            .entry(event.consumer_group.clone())
+            .or_default();
         for (topic, partitions) in &event.partitions {
             assigned.extend(partitions.iter().map(|p| (topic.clone(), *p)));
         }
@@ -96,7 +99,10 @@ impl Registry {
             .rebalances
             .entry((event.consumer_group.clone(), "partitions_revoked"))
             .or_default() += 1;
-        let assigned = self.assigned.entry(event.consumer_group.clone()).or_default();
+        let assigned = self
+            .assigned
+            .entry(event.consumer_group.clone())
+            .or_default();
         for (topic, partitions) in &event.partitions {
             for partition in partitions {
                 assigned.remove(&(topic.clone(), *partition));
@@ -139,7 +145,12 @@ impl Registry {
     /// The Prometheus text exposition (format 0.0.4) of every figure.
     pub(super) fn render(&self, idle: &[(Arc<str>, Duration)]) -> String {
         let mut out = String::with_capacity(4096);
-        header(&mut out, "karafka_app_status", "gauge", "1 for the status the app is in (initialized, running, quieting, stopping, stopped).");
+        header(
+            &mut out,
+            "karafka_app_status",
+            "gauge",
+            "1 for the status the app is in (initialized, running, quieting, stopping, stopped).",
+        );
         for status in [
             AppStatus::Initialized,
             AppStatus::Running,
@@ -148,20 +159,50 @@ impl Registry {
             AppStatus::Stopped,
         ] {
             let value = u64::from(self.status == Some(status));
-            sample(&mut out, "karafka_app_status", &[("status", status.name())], value);
+            sample(
+                &mut out,
+                "karafka_app_status",
+                &[("status", status.name())],
+                value,
+            );
         }
 
-        header(&mut out, "karafka_messages_consumed_total", "counter", "Messages consumed successfully.");
+        header(
+            &mut out,
+            "karafka_messages_consumed_total",
+            "counter",
+            "Messages consumed successfully.",
+        );
         for ((group, topic), value) in &self.messages {
-            sample(&mut out, "karafka_messages_consumed_total", &group_topic(group, topic), *value);
+            sample(
+                &mut out,
+                "karafka_messages_consumed_total",
+                &group_topic(group, topic),
+                *value,
+            );
         }
-        header(&mut out, "karafka_batches_consumed_total", "counter", "Batches consumed successfully.");
+        header(
+            &mut out,
+            "karafka_batches_consumed_total",
+            "counter",
+            "Batches consumed successfully.",
+        );
         for ((group, topic), value) in &self.batches {
-            sample(&mut out, "karafka_batches_consumed_total", &group_topic(group, topic), *value);
+            sample(
+                &mut out,
+                "karafka_batches_consumed_total",
+                &group_topic(group, topic),
+                *value,
+            );
         }
 
         let name = "karafka_consume_duration_seconds";
-        header(&mut out, name, "histogram", "Time consume took per successful batch.");
+        header(
+            &mut out,
+            name,
+            "histogram",
+            "Time consume took per successful batch.",
+        );
         for ((group, topic), histogram) in &self.durations {
             let mut cumulative = 0;
             for (slot, count) in histogram.buckets.iter().enumerate() {
@@ -169,48 +210,115 @@ impl Registry {
                 let bound = DURATION_BUCKETS
                     .get(slot)
                     .map_or_else(|| "+Inf".to_owned(), |b| b.to_string());
-                let labels = [("consumer_group", &**group), ("topic", &**topic), ("le", &bound)];
+                let labels = [
+                    ("consumer_group", &**group),
+                    ("topic", &**topic),
+                    ("le", &bound),
+                ];
                 sample(&mut out, &format!("{name}_bucket"), &labels, cumulative);
             }
             let labels = group_topic(group, topic);
-            let _ = writeln!(out, "{name}_sum{} {}", render_labels(&labels), histogram.sum);
+            let _ = writeln!(
+                out,
+                "{name}_sum{} {}",
+                render_labels(&labels),
+                histogram.sum
+            );
             sample(&mut out, &format!("{name}_count"), &labels, histogram.count);
         }
 
-        header(&mut out, "karafka_errors_total", "counter", "Errors by type (error.occurred).");
+        header(
+            &mut out,
+            "karafka_errors_total",
+            "counter",
+            "Errors by type (error.occurred).",
+        );
         for ((group, error_type), value) in &self.errors {
             let labels = [("consumer_group", &**group), ("type", *error_type)];
             sample(&mut out, "karafka_errors_total", &labels, *value);
         }
-        header(&mut out, "karafka_retries_total", "counter", "Failed batches scheduled for a retry.");
+        header(
+            &mut out,
+            "karafka_retries_total",
+            "counter",
+            "Failed batches scheduled for a retry.",
+        );
         for ((group, topic), value) in &self.retries {
-            sample(&mut out, "karafka_retries_total", &group_topic(group, topic), *value);
+            sample(
+                &mut out,
+                "karafka_retries_total",
+                &group_topic(group, topic),
+                *value,
+            );
         }
-        header(&mut out, "karafka_pauses_total", "counter", "Partitions paused, by reason (retry, backpressure).");
+        header(
+            &mut out,
+            "karafka_pauses_total",
+            "counter",
+            "Partitions paused, by reason (retry, backpressure).",
+        );
         for ((group, topic, reason), value) in &self.pauses {
-            let labels = [("consumer_group", &**group), ("topic", &**topic), ("reason", *reason)];
+            let labels = [
+                ("consumer_group", &**group),
+                ("topic", &**topic),
+                ("reason", *reason),
+            ];
             sample(&mut out, "karafka_pauses_total", &labels, *value);
         }
-        header(&mut out, "karafka_dead_letter_queue_dispatched_total", "counter", "Messages written to a dead letter queue.");
+        header(
+            &mut out,
+            "karafka_dead_letter_queue_dispatched_total",
+            "counter",
+            "Messages written to a dead letter queue.",
+        );
         for ((group, topic), value) in &self.dead_letters {
-            sample(&mut out, "karafka_dead_letter_queue_dispatched_total", &group_topic(group, topic), *value);
+            sample(
+                &mut out,
+                "karafka_dead_letter_queue_dispatched_total",
+                &group_topic(group, topic),
+                *value,
+            );
         }
-        header(&mut out, "karafka_rebalances_total", "counter", "Rebalance events, by event (partitions_assigned, partitions_revoked).");
+        header(
+            &mut out,
+            "karafka_rebalances_total",
+            "counter",
+            "Rebalance events, by event (partitions_assigned, partitions_revoked).",
+        );
         for ((group, event), value) in &self.rebalances {
             let labels = [("consumer_group", &**group), ("event", *event)];
             sample(&mut out, "karafka_rebalances_total", &labels, *value);
         }
-        header(&mut out, "karafka_assigned_partitions", "gauge", "Partitions currently assigned to the consumer group.");
+        header(
+            &mut out,
+            "karafka_assigned_partitions",
+            "gauge",
+            "Partitions currently assigned to the consumer group.",
+        );
         for (group, partitions) in &self.assigned {
-            sample(&mut out, "karafka_assigned_partitions", &[("consumer_group", group)], partitions.len() as u64);
+            sample(
+                &mut out,
+                "karafka_assigned_partitions",
+                &[("consumer_group", group)],
+                partitions.len() as u64,
+            );
         }
         header(&mut out, "karafka_consumer_lag", "gauge", "Messages left to process per partition (librdkafka's consumer_lag_stored, else consumer_lag).");
         for ((group, topic, partition), lag) in &self.lag {
             let partition = partition.to_string();
-            let labels = [("consumer_group", &**group), ("topic", &**topic), ("partition", &*partition)];
+            let labels = [
+                ("consumer_group", &**group),
+                ("topic", &**topic),
+                ("partition", &*partition),
+            ];
             let _ = writeln!(out, "karafka_consumer_lag{} {lag}", render_labels(&labels));
         }
-        header(&mut out, "karafka_fetch_loop_idle_seconds", "gauge", "Time since the consumer group's fetch loop last iterated.");
+        header(
+            &mut out,
+            "karafka_fetch_loop_idle_seconds",
+            "gauge",
+            "Time since the consumer group's fetch loop last iterated.",
+        );
         for (group, idle) in idle {
             let _ = writeln!(
                 out,
