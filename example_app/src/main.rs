@@ -9,6 +9,7 @@ mod karafka_boot;
 async fn main() -> anyhow::Result<()> {
     karafka::App::load()?
         .listener(karafka::StdoutListener)
+        .listener(karafka::ProctitleListener::new())
         .run_cli()
         .await
 }

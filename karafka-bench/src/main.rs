@@ -1,10 +1,12 @@
-//! karafka-rs benchmarks: `cargo run --release -p karafka-bench -- --broker embedded --scenario io`.
+//! karafka-rs benchmarks: `cargo run --release -p karafka-bench -- --broker embedded --scenario io`
+//! (or `--scenario metrics`).
 //!
 //! Each figure is printed as one JSON line on stdout,
 //! `{"name":"io_c10","value":9500,"unit":"msg/s"}`; progress goes to stderr.
 
 mod broker;
 mod io;
+mod metrics;
 mod report;
 
 use clap::{Parser, ValueEnum};
@@ -23,6 +25,8 @@ enum BrokerKind {
 enum Scenario {
     /// 10 partitions, 1 ms of simulated IO per message, worker pool at concurrency 1, 5, 10.
     Io,
+    /// Throughput of a trivial consumer with and without the MetricsListener.
+    Metrics,
 }
 
 #[derive(Debug, Parser)]
@@ -45,5 +49,6 @@ async fn main() -> anyhow::Result<()> {
     let broker = broker::Broker::start(args.broker, args.brokers.as_deref())?;
     match args.scenario {
         Scenario::Io => io::run(&broker).await,
+        Scenario::Metrics => metrics::run(&broker).await,
     }
 }

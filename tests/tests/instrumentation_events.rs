@@ -618,3 +618,17 @@ async fn a_member_joining_makes_the_first_report_revoked_partitions_and_revoked_
         "{hooks:?}"
     );
 }
+
+#[test]
+fn routes_narrowed_to_named_groups_keep_only_those_and_refuse_unknown_names() {
+    let config = karafka::Config::default();
+    let routes = karafka::routing::Routes::collect(&config).unwrap();
+    let pooled = routes.clone().only_groups(&["pooled"]).unwrap();
+    let names: Vec<&str> = pooled.groups().iter().map(|g| &*g.name).collect();
+    assert_eq!(names, ["pooled"]);
+    let error = routes.only_groups(&["polled"]).unwrap_err().to_string();
+    assert!(
+        error.contains("no consumer group `polled`; routed groups: events_flow, pooled"),
+        "{error}"
+    );
+}
