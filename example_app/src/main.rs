@@ -11,6 +11,7 @@ mod responders;
 async fn main() -> anyhow::Result<()> {
     karafka::App::load()?
         .listener(karafka::StdoutListener)
+        .listener(karafka::ProctitleListener::new())
         .run_cli()
         .await
 }

@@ -1,4 +1,5 @@
-//! karafka-rs benchmarks: `cargo run --release -p karafka-bench -- --broker embedded --scenario io`.
+//! karafka-rs benchmarks: `cargo run --release -p karafka-bench -- --broker embedded --scenario io`
+//! (or `--scenario metrics`).
 //!
 //! Each figure is printed as one JSON line on stdout,
 //! `{"name":"io_c10","value":9500,"unit":"msg/s"}`; progress goes to stderr.
@@ -10,6 +11,7 @@ mod io;
 mod latency;
 mod lifecycle;
 mod memory;
+mod metrics;
 mod report;
 mod throughput;
 
@@ -39,6 +41,8 @@ enum Scenario {
     Lifecycle,
     /// 10 partitions, 1 ms of simulated IO per message, worker pool at concurrency 1, 5, 10.
     Io,
+    /// Throughput of a trivial consumer with and without the MetricsListener.
+    Metrics,
 }
 
 #[derive(Debug, Parser)]
@@ -84,7 +88,9 @@ async fn main() -> anyhow::Result<()> {
             latency::run(&broker).await?;
             memory::run(&broker).await?;
             lifecycle::run(&broker).await?;
-            io::run(&broker).await
+            io::run(&broker).await?;
+            metrics::run(&broker).await
         }
+        Scenario::Metrics => metrics::run(&broker).await,
     }
 }

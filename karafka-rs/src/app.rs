@@ -6,7 +6,10 @@ use std::sync::Arc;
 use crate::config::{Config, CONFIG_FILE};
 use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
-use crate::instrumentation::{Event, Listener, Monitor};
+use crate::instrumentation::{
+    AppStatus, AppStatusChanged, Event, EventKind, HandlerOutcome, Listener, Monitor,
+    ProcessNoticeSignal,
+};
 use crate::producer::{shared, Producer};
 use crate::routing::definition::RouteSource;
 use crate::routing::Routes;
@@ -48,9 +51,9 @@ impl App {
         }
     }
 
-    /// Subscribes a listener to every event.
+    /// Registers a listener for every event it listens to (see [`Listener`]).
     pub fn listener(mut self, listener: impl Listener) -> Self {
-        self.monitor.subscribe(listener);
+        self.monitor.register(listener);
         shared::refresh(&self);
         self
     }
@@ -58,6 +61,27 @@ impl App {
     /// Whether `other` is this app (or a clone of it).
     pub(crate) fn same_as(&self, other: &App) -> bool {
         Arc::ptr_eq(&self.config, &other.config)
+    }
+
+    /// Subscribes `handler` to the event named `event`, as Karafka's
+    /// `Karafka.monitor.subscribe('app.initialized') { ... }`; an unknown name is
+    /// an error that lists the known ones.
+    ///
+    /// ```no_run
+    /// # fn main() -> karafka::Result<()> {
+    /// let app = karafka::App::load()?.subscribe("consumer.consumed", |event: &karafka::Event| {
+    ///     println!("{event:?}");
+    /// })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn subscribe<F, R>(mut self, event: &str, handler: F) -> Result<Self>
+    where
+        F: Fn(&Event) -> R + Send + Sync + 'static,
+        R: HandlerOutcome,
+    {
+        self.monitor.subscribe(event, handler)?;
+        shared::refresh(&self);
+        Ok(self)
     }
 
     /// The configuration in force.
@@ -77,6 +101,25 @@ impl App {
     /// The monitor listeners are subscribed to.
     pub fn monitor(&self) -> &Monitor {
         &self.monitor
+    }
+
+    /// The monitor, to subscribe to it; the server copies it when it boots.
+    pub fn monitor_mut(&mut self) -> &mut Monitor {
+        &mut self.monitor
+    }
+
+    /// Emits an `app.*` event for `status`.
+    pub(crate) fn status_changed(&self, status: AppStatus) {
+        let kind = match status {
+            AppStatus::Initialized => EventKind::AppInitialized,
+            AppStatus::Running => EventKind::AppRunning,
+            AppStatus::Quieting => EventKind::AppQuieting,
+            AppStatus::Stopping => EventKind::AppStopping,
+            AppStatus::Stopped => EventKind::AppStopped,
+        };
+        self.monitor.instrument_with(kind, || {
+            AppStatusChanged::new(&self.config.client_id, status).into_event()
+        });
     }
 
     /// The app's root directory: where `karafka.toml` is looked for.
@@ -113,7 +156,7 @@ impl App {
     /// The app becomes the process's current app, its shared producer connected
     /// to the server's brokers; stopping the server flushes and releases it.
     pub async fn spawn(&self) -> Result<ServerHandle> {
-        self.monitor.instrument(Event::AppInitialized);
+        self.status_changed(AppStatus::Initialized);
         server::spawn(self.clone()).await
     }
 
@@ -123,7 +166,16 @@ impl App {
         let mut signals = server::ShutdownSignals::install()?;
         let handle = self.spawn().await?;
         loop {
-            match signals.recv().await {
+            let request = signals.recv().await;
+            let signal = match request {
+                server::SignalRequest::Quiet => "SIGTSTP",
+                server::SignalRequest::Stop(signal) => signal,
+            };
+            self.monitor
+                .instrument_with(EventKind::ProcessNoticeSignal, || {
+                    Event::ProcessNoticeSignal(ProcessNoticeSignal { signal })
+                });
+            match request {
                 server::SignalRequest::Quiet => {
                     tracing::info!(target: "karafka", "Received SIGTSTP, Karafka server {} goes quiet", std::process::id());
                     handle.quiet();

@@ -9,6 +9,7 @@ use futures::stream::{FuturesOrdered, StreamExt};
 
 use crate::app::App;
 use crate::error::{Error, Result};
+use crate::instrumentation::MetricsListener;
 use crate::producer::{Delivery, Producer, Record};
 use crate::responders::{deliver, registry};
 
@@ -21,7 +22,7 @@ const STDIN_WINDOW: usize = 5_000;
 #[derive(Debug, Parser)]
 #[command(
     about = "A karafka-rs application",
-    after_help = "Examples:\n  app server\n  app produce users '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'\n  app produce users - --key user-1 < events.jsonl\n  app respond UsersResponder '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'\n  app respond UsersResponder - --header source=backfill < events.jsonl"
+    after_help = "Examples:\n  app server\n  app server --metrics 127.0.0.1:9394\n  app produce users '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'\n  app produce users - --key user-1 < events.jsonl\n  app respond UsersResponder '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'\n  app respond UsersResponder - --header source=backfill < events.jsonl"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,7 +33,12 @@ struct Cli {
 enum Commands {
     /// Runs the consumers until SIGINT or SIGTERM
     #[command(visible_alias = "s")]
-    Server,
+    Server {
+        /// Serve Prometheus metrics on http://ADDR/metrics and a liveness check
+        /// on http://ADDR/live (e.g. 127.0.0.1:9394; port 0 picks a free one)
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<String>,
+    },
     /// Sends a payload to a topic as it is and waits for the broker's acknowledgement
     #[command(visible_alias = "p")]
     Produce {
@@ -109,13 +115,22 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
     let cli = Cli::from_arg_matches(&matches)?;
     crate::logging::init();
     match cli.command {
-        Commands::Server => match app.run().await {
-            Err(error @ Error::ShutdownTimeout { .. }) => {
-                tracing::error!(target: "karafka", "Forced shutdown: {error}");
-                std::process::exit(EXIT_FORCED_SHUTDOWN);
-            }
-            other => Ok(other?),
-        },
+        Commands::Server { metrics } => {
+            let (app, _endpoint) = match metrics {
+                Some(address) => {
+                    let listener = MetricsListener::for_config(app.config());
+                    let endpoint = listener.serve(address.as_str()).await?;
+                    let bound = endpoint.local_addr();
+                    tracing::info!(
+                        target: "karafka",
+                        "Metrics on http://{bound}/metrics, liveness on http://{bound}/live"
+                    );
+                    (app.listener(listener), Some(endpoint))
+                }
+                None => (app, None),
+            };
+            server(app).await
+        }
         Commands::Produce {
             topic,
             payload,
@@ -327,5 +342,16 @@ impl Progress {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// Runs the server until a signal stops it; past `shutdown_timeout` the process exits 2.
+async fn server(app: App) -> anyhow::Result<()> {
+    match app.run().await {
+        Err(error @ Error::ShutdownTimeout { .. }) => {
+            tracing::error!(target: "karafka", "Forced shutdown: {error}");
+            std::process::exit(EXIT_FORCED_SHUTDOWN);
+        }
+        other => Ok(other?),
     }
 }

@@ -125,6 +125,9 @@ pub struct Config {
     pub concurrency: usize,
     /// Most messages in one batch handed to a consumer.
     pub max_messages: usize,
+    /// Fetched messages a partition may hold while its consumer is busy before
+    /// the partition is paused (backpressure); never less than two batches.
+    pub max_buffered_messages: usize,
     /// Longest wait for the first message of a batch, in milliseconds.
     pub max_wait_time: u64,
     /// How long a graceful shutdown may take before it is forced, in milliseconds.
@@ -161,6 +164,7 @@ impl Default for Config {
             backend: Backend::Inline,
             concurrency: 5,
             max_messages: 100,
+            max_buffered_messages: 10_000,
             max_wait_time: 1_000,
             shutdown_timeout: 60_000,
             pause_timeout: 1_000,
@@ -260,6 +264,7 @@ impl Config {
         for (key, value) in [
             ("concurrency", self.concurrency as u64),
             ("max_messages", self.max_messages as u64),
+            ("max_buffered_messages", self.max_buffered_messages as u64),
             ("max_wait_time", self.max_wait_time),
             ("shutdown_timeout", self.shutdown_timeout),
             ("pause_timeout", self.pause_timeout),

@@ -115,6 +115,14 @@ pub enum Error {
         /// What was still in flight, for the operator.
         still_running: String,
     },
+    /// A subscription named an event that is not in the registry.
+    #[error("unknown event `{name}`; known events: {known}")]
+    UnknownEvent {
+        /// The name that was asked for.
+        name: String,
+        /// Every registered event name.
+        known: String,
+    },
     /// User code (a consumer hook) failed or panicked.
     #[error("{0}")]
     User(BoxError),

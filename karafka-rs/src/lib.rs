@@ -62,7 +62,9 @@ pub use cli::EXIT_FORCED_SHUTDOWN;
 pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};
-pub use instrumentation::{Event, Listener, Monitor, StdoutListener};
+pub use instrumentation::{
+    Event, EventKind, Listener, MetricsListener, Monitor, ProctitleListener, StdoutListener,
+};
 pub use karafka_rs_macros::{routes, Responder};
 pub use messages::deserializers;
 pub use messages::{Message, Messages, RawMessage};

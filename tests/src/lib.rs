@@ -2,6 +2,7 @@
 //! process, or the embedded mock cluster), Kafka helpers that check what a
 //! server really committed, and app processes whose logs can be awaited.
 
+pub mod http;
 pub mod kafka;
 pub mod process;
 pub mod records;
@@ -104,6 +105,11 @@ impl EventLog {
             .iter()
             .filter_map(select)
             .collect()
+    }
+
+    /// Every event so far, in the order emitted.
+    pub fn all(&self) -> Vec<karafka::Event> {
+        self.0.lock().expect("event log lock").clone()
     }
 
     /// How many events named `name` (Karafka's dotted name) were emitted.

@@ -85,14 +85,9 @@ async fn non_json_payload_is_reported_and_retried_without_skipping_later_message
         events
             .iter()
             .filter_map(|e| match e {
-                Event::ErrorOccurred {
-                    error_type: ErrorType::ConsumerConsume,
-                    partition,
-                    offset,
-                    attempt,
-                    error,
-                    ..
-                } => Some((*partition, *offset, *attempt, error.clone())),
+                Event::ErrorOccurred(e) if e.error_type == ErrorType::ConsumerConsume => {
+                    Some((e.partition, e.offset, e.attempt, e.error.clone()))
+                }
                 _ => None,
             })
             .collect::<Vec<_>>()

@@ -129,9 +129,7 @@ async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_
     );
 
     let dispatched = events.matching(|e| match e {
-        karafka::Event::DeadLetterQueueDispatched {
-            offset, attempts, ..
-        } => Some((*offset, *attempts)),
+        karafka::Event::DeadLetterQueueDispatched(d) => Some((d.offset, d.attempts)),
         _ => None,
     });
     assert_eq!(dispatched, vec![(2, 3)]);

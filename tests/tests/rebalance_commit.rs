@@ -59,7 +59,7 @@ fn app(brokers: &str, root: &std::path::Path, assigned: Arc<Mutex<usize>>) -> Ap
         .insert("session.timeout.ms".into(), KafkaValue::Integer(6000));
     let routes = Routes::collect(&config).unwrap();
     App::new(root, config, routes).listener(move |event: &Event| {
-        if let Event::PartitionsAssigned { .. } = event {
+        if let Event::PartitionsAssigned(_) = event {
             *assigned.lock().unwrap() += 1;
         }
     })

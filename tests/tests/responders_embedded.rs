@@ -236,7 +236,7 @@ async fn graceful_stop_reports_messages_it_could_not_deliver() {
     );
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
     let reported = EVENTS.lock().unwrap().iter().any(|e| {
-        matches!(e, Event::ErrorOccurred { error, .. } if error.starts_with("shutdown: 10 messages were not delivered"))
+        matches!(e, Event::ErrorOccurred(karafka::instrumentation::ErrorOccurred { error, .. }) if error.starts_with("shutdown: 10 messages were not delivered"))
     });
     assert!(reported, "{:?}", EVENTS.lock().unwrap());
 }

@@ -153,12 +153,9 @@ async fn a_panic_in_consume_is_reported_and_retried_and_the_server_stays_up() {
     assert!(all && later, "consumed: {:?}", PANICKY_SEEN.lock().unwrap());
 
     let errors = events.matching(|e| match e {
-        Event::ErrorOccurred {
-            error_type: ErrorType::ConsumerConsume,
-            error,
-            offset,
-            ..
-        } => Some((error.clone(), *offset)),
+        Event::ErrorOccurred(e) if e.error_type == ErrorType::ConsumerConsume => {
+            Some((e.error.clone(), e.offset))
+        }
         _ => None,
     });
     assert_eq!(errors.len(), 1, "{errors:?}");

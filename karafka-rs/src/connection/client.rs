@@ -1,5 +1,7 @@
 //! librdkafka settings for karafka's consumers and producers.
 
+use std::time::Duration;
+
 use rdkafka::ClientConfig;
 
 use crate::config::Config;
@@ -19,11 +21,13 @@ const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
     ("fetch.wait.max.ms", "50"),
 ];
 
-/// The consumer settings of one consumer group.
+/// The consumer settings of one consumer group; `statistics` is the interval the
+/// listeners asked for (`[kafka] statistics.interval.ms` overrides it).
 pub(crate) fn consumer_config(
     config: &Config,
     brokers: &str,
     group: &ConsumerGroup,
+    statistics: Option<Duration>,
 ) -> ClientConfig {
     let mut client = base_config(config, brokers);
     client
@@ -31,6 +35,12 @@ pub(crate) fn consumer_config(
         .set("auto.offset.reset", group.initial_offset().name());
     for (key, value) in CONSUMER_DEFAULTS {
         client.set(*key, *value);
+    }
+    if let Some(interval) = statistics {
+        client.set(
+            "statistics.interval.ms",
+            interval.as_millis().max(1).to_string(),
+        );
     }
     apply_user_settings(&mut client, config, Role::Consumer);
     // Set last: at-least-once depends on it and the config validation forbids overriding it.

@@ -1,4 +1,5 @@
-//! The rdkafka consumer context of a consumer group: rebalances and client errors.
+//! The rdkafka consumer context of a consumer group: rebalances, client errors
+//! and statistics become events.
 
 use std::sync::Arc;
 
@@ -6,7 +7,9 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use crate::instrumentation::{ErrorType, Event, Partitions};
+use crate::instrumentation::{
+    ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
+};
 use crate::processing::executor::Executors;
 
 /// Shared by the fetch loop and the callbacks librdkafka runs inside `poll`.
@@ -16,18 +19,24 @@ pub(crate) struct GroupContext {
 
 impl ClientContext for GroupContext {
     fn error(&self, error: KafkaError, reason: &str) {
-        self.executors
-            .shared()
-            .monitor
-            .instrument(Event::ErrorOccurred {
-                error_type: ErrorType::ConnectionClient,
-                consumer_group: Some(self.executors.shared().group.name.clone()),
-                topic: None,
-                partition: None,
-                offset: None,
-                attempt: None,
-                error: format!("{error}: {reason}"),
-            });
+        self.report(ErrorType::ConnectionClient, format!("{error}: {reason}"));
+    }
+
+    /// Decodes the report only when something listens to `statistics.emitted`.
+    fn stats_raw(&self, statistics: &[u8]) {
+        let shared = self.executors.shared();
+        if !shared.monitor.is_subscribed(EventKind::StatisticsEmitted) {
+            return;
+        }
+        match Statistics::decode(shared.group.name.clone(), statistics) {
+            Ok(statistics) => shared
+                .monitor
+                .instrument(Event::StatisticsEmitted(statistics)),
+            Err(error) => self.report(
+                ErrorType::Statistics,
+                format!("cannot decode librdkafka statistics: {error}"),
+            ),
+        }
     }
 }
 
@@ -36,10 +45,14 @@ impl ConsumerContext for GroupContext {
         match rebalance {
             Rebalance::Revoke(tpl) => {
                 let shared = self.executors.shared();
-                shared.monitor.instrument(Event::PartitionsRevoked {
-                    consumer_group: shared.group.name.clone(),
-                    partitions: by_topic(tpl),
-                });
+                shared
+                    .monitor
+                    .instrument_with(EventKind::PartitionsRevoked, || {
+                        Event::PartitionsRevoked(RebalanceEvent {
+                            consumer_group: shared.group.name.clone(),
+                            partitions: by_topic(tpl),
+                        })
+                    });
                 // Running jobs of these partitions finish first (bounded), then the
                 // revoked hooks run; what was processed is committed before
                 // librdkafka releases the partitions.
@@ -53,16 +66,10 @@ impl ConsumerContext for GroupContext {
             }
             Rebalance::Assign(_) => {}
             Rebalance::Error(error) => {
-                let shared = self.executors.shared();
-                shared.monitor.instrument(Event::ErrorOccurred {
-                    error_type: ErrorType::ConnectionClient,
-                    consumer_group: Some(shared.group.name.clone()),
-                    topic: None,
-                    partition: None,
-                    offset: None,
-                    attempt: None,
-                    error: format!("rebalance failed: {error}"),
-                });
+                self.report(
+                    ErrorType::ConnectionClient,
+                    format!("rebalance failed: {error}"),
+                );
             }
         }
     }
@@ -75,31 +82,30 @@ impl ConsumerContext for GroupContext {
             // A partition paused (backpressure, retry) when it was revoked stays paused
             // in librdkafka if it comes back; its new executor starts unpaused.
             if let Err(error) = consumer.resume(tpl) {
-                self.report(format!(
-                    "resuming newly assigned partitions failed: {error}"
-                ));
+                self.report(
+                    ErrorType::ConnectionClient,
+                    format!("resuming newly assigned partitions failed: {error}"),
+                );
             }
             let shared = self.executors.shared();
-            shared.monitor.instrument(Event::PartitionsAssigned {
-                consumer_group: shared.group.name.clone(),
-                partitions: by_topic(tpl),
-            });
+            shared
+                .monitor
+                .instrument_with(EventKind::PartitionsAssigned, || {
+                    Event::PartitionsAssigned(RebalanceEvent {
+                        consumer_group: shared.group.name.clone(),
+                        partitions: by_topic(tpl),
+                    })
+                });
         }
     }
 }
 
 impl GroupContext {
-    fn report(&self, error: String) {
+    fn report(&self, error_type: ErrorType, error: String) {
         let shared = self.executors.shared();
-        shared.monitor.instrument(Event::ErrorOccurred {
-            error_type: ErrorType::ConnectionClient,
-            consumer_group: Some(shared.group.name.clone()),
-            topic: None,
-            partition: None,
-            offset: None,
-            attempt: None,
-            error,
-        });
+        shared.monitor.instrument(Event::ErrorOccurred(
+            ErrorOccurred::new(error_type, error).in_group(shared.group.name.clone()),
+        ));
     }
 }
 
@@ -110,15 +116,13 @@ pub(crate) fn commit_sync(consumer: &BaseConsumer<GroupContext>, executors: &Exe
         Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
         Err(error) => {
             let shared = executors.shared();
-            shared.monitor.instrument(Event::ErrorOccurred {
-                error_type: ErrorType::ConnectionClientCommit,
-                consumer_group: Some(shared.group.name.clone()),
-                topic: None,
-                partition: None,
-                offset: None,
-                attempt: None,
-                error: format!("synchronous commit failed: {error}"),
-            });
+            shared.monitor.instrument(Event::ErrorOccurred(
+                ErrorOccurred::new(
+                    ErrorType::ConnectionClientCommit,
+                    format!("synchronous commit failed: {error}"),
+                )
+                .in_group(shared.group.name.clone()),
+            ));
         }
     }
 }

@@ -14,7 +14,9 @@ use rdkafka::message::{BorrowedMessage, Headers as _, Message as _};
 use super::client::consumer_config;
 use super::context::{commit_sync, GroupContext};
 use crate::error::{Error, Result};
-use crate::instrumentation::{ErrorType, Event};
+use crate::instrumentation::{
+    ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
+};
 use crate::messages::RawMessage;
 use crate::processing::executor::{Executors, GroupShared};
 use crate::routing::Topic;
@@ -33,7 +35,12 @@ pub(crate) struct GroupListener {
 impl GroupListener {
     /// Creates the group's Kafka consumer and subscribes it to the active topics.
     pub(crate) fn subscribe(shared: GroupShared, brokers: &str) -> Result<Self> {
-        let client = consumer_config(&shared.config, brokers, &shared.group);
+        let client = consumer_config(
+            &shared.config,
+            brokers,
+            &shared.group,
+            shared.monitor.statistics_interval(),
+        );
         let executors = Arc::new(Executors::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
@@ -53,8 +60,15 @@ impl GroupListener {
     /// Fetches and dispatches until `stop` is set; then waits for running jobs,
     /// runs the `shutdown` hooks, commits synchronously and leaves the group.
     pub(crate) fn run(&self, stop: &AtomicBool) {
-        let quiet = self.executors.shared().quiet.clone();
+        let shared = self.executors.shared();
+        let quiet = shared.quiet.clone();
+        let monitor = &shared.monitor;
         loop {
+            monitor.instrument_with(EventKind::FetchLoop, || {
+                Event::FetchLoop(FetchLoop {
+                    consumer_group: shared.group.name.clone(),
+                })
+            });
             let stopping = stop.load(Ordering::Acquire);
             if stopping && !self.executors.has_in_flight() {
                 break;
@@ -66,7 +80,15 @@ impl GroupListener {
             self.executors.apply_backpressure(&self.consumer);
             let next_due = self.executors.resume_due(&self.consumer);
             let busy = self.executors.is_busy();
+            let polled_at = Instant::now();
             let fetched = self.poll_round(next_due, busy, stop);
+            monitor.instrument_with(EventKind::FetchLoopReceived, || {
+                Event::FetchLoopReceived(FetchLoopReceived {
+                    consumer_group: shared.group.name.clone(),
+                    messages: fetched.len(),
+                    duration: polled_at.elapsed(),
+                })
+            });
             if !stopping && !fetched.is_empty() {
                 // Not consumed, so not stored: the next owner fetches them again.
                 self.executors.accept(fetched);
@@ -124,15 +146,10 @@ impl GroupListener {
             match self.consumer.poll(timeout) {
                 Some(Ok(message)) => round.add(self.executors.topics(), &message),
                 Some(Err(error)) => {
-                    shared.monitor.instrument(Event::ErrorOccurred {
-                        error_type: ErrorType::ConnectionClientPoll,
-                        consumer_group: Some(shared.group.name.clone()),
-                        topic: None,
-                        partition: None,
-                        offset: None,
-                        attempt: None,
-                        error: error.to_string(),
-                    });
+                    shared.monitor.instrument(Event::ErrorOccurred(
+                        ErrorOccurred::new(ErrorType::ConnectionClientPoll, error.to_string())
+                            .in_group(shared.group.name.clone()),
+                    ));
                     break;
                 }
                 None if !round.fetched.is_empty() => break,

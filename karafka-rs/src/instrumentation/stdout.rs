@@ -1,142 +1,213 @@
-//! `StdoutListener`: the server log in the spirit of Karafka's, through `tracing`.
+//! `StdoutListener`: the server log of Karafka's StdoutListener, through `tracing`.
 
-use super::{Event, Listener, Partitions};
+use super::{
+    AppStatusChanged, ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry,
+    ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, EventKind, Listener, PauseReason,
+    ProducerDelivered, Rebalance, ResponderResponded,
+};
+use crate::config::Backend;
 
-/// Logs consumption, rebalances, retries, responses and errors (to stderr, via `tracing`).
+/// Logs consumption, rebalances, retries, pauses, responses and errors (to
+/// stderr, via `tracing`, target `karafka`), in the words of Karafka's log:
+/// `Inline processing of topic users with 1 messages took 9 ms`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdoutListener;
 
 impl Listener for StdoutListener {
-    fn on_event(&self, event: &Event) {
-        match event {
-            Event::AppQuieting => {
-                tracing::info!(target: "karafka", "Quiet mode: finishing running work, taking no new batches");
-            }
-            Event::AppInitialized | Event::AppRunning | Event::AppStopping | Event::AppStopped => {
-                tracing::debug!(target: "karafka", "{}", event.name());
-            }
-            Event::DeadLetterQueueDispatched {
-                consumer_group,
-                topic,
-                partition,
-                offset,
-                dead_letter_topic,
-                attempts,
-            } => {
-                tracing::warn!(
-                    target: "karafka",
-                    "[{consumer_group}] {topic}/{partition}@{offset} failed {attempts} times; written to dead letter queue {dead_letter_topic}"
-                );
-            }
-            Event::PartitionsAssigned {
-                consumer_group,
-                partitions,
-            } => {
-                tracing::info!(
-                    target: "karafka",
-                    "[{consumer_group}] Partitions assigned: {}",
-                    describe(partitions)
-                );
-            }
-            Event::PartitionsRevoked {
-                consumer_group,
-                partitions,
-            } => {
-                tracing::info!(
-                    target: "karafka",
-                    "[{consumer_group}] Partitions revoked: {}",
-                    describe(partitions)
-                );
-            }
-            Event::ConsumerConsumed {
-                consumer_group,
-                topic,
-                partition,
-                consumer,
-                size,
-                duration,
-                ..
-            } => {
-                let noun = if *size == 1 { "message" } else { "messages" };
-                tracing::info!(
-                    target: "karafka",
-                    "[{consumer_group}] Processing of topic {topic}/{partition} with {size} messages took {} ms",
-                    duration.as_millis()
-                );
-                tracing::info!(
-                    target: "karafka",
-                    "[{consumer_group}] {size} {noun} on {topic} topic delegated to {consumer}"
-                );
-            }
-            Event::ConsumerConsumingRetry {
-                consumer_group,
-                topic,
-                partition,
-                offset,
-                attempt,
-                pause,
-            } => {
-                tracing::warn!(
-                    target: "karafka",
-                    "[{consumer_group}] Pausing {topic}/{partition} for {} ms; attempt {attempt} will start at offset {offset}",
-                    pause.as_millis()
-                );
-            }
-            Event::ResponderResponded {
-                responder,
-                topics,
-                messages,
-                duration,
-            } => {
-                let noun = if *messages == 1 {
-                    "message"
-                } else {
-                    "messages"
-                };
-                let topics: Vec<&str> = topics.iter().map(|t| &**t).collect();
-                tracing::info!(
-                    target: "karafka",
-                    "{responder} responded with {messages} {noun} to {} in {} ms",
-                    topics.join(", "),
-                    duration.as_millis()
-                );
-            }
-            Event::ErrorOccurred {
-                error_type,
-                consumer_group,
-                topic,
-                partition,
-                offset,
-                attempt,
-                error,
-            } => {
-                let mut place = String::new();
-                if let Some(group) = consumer_group {
-                    place.push_str(&format!("[{group}] "));
-                }
-                if let (Some(topic), Some(partition)) = (topic, partition) {
-                    place.push_str(&format!("{topic}/{partition}"));
-                    if let Some(offset) = offset {
-                        place.push_str(&format!("@{offset}"));
-                    }
-                    place.push(' ');
-                }
-                if let Some(attempt) = attempt {
-                    place.push_str(&format!("(attempt {attempt}) "));
-                }
-                tracing::error!(target: "karafka", "{place}{}: {error}", error_type.name());
-            }
+    fn listens_to(&self, kind: EventKind) -> bool {
+        // The fetch loop events fire many times a second, statistics are for
+        // metrics, and the server logs the signals it acts on itself.
+        !matches!(
+            kind,
+            EventKind::FetchLoop
+                | EventKind::FetchLoopReceived
+                | EventKind::StatisticsEmitted
+                | EventKind::ProcessNoticeSignal
+                | EventKind::ConsumerConsume
+        )
+    }
+
+    fn on_app_initialized(&self, event: &AppStatusChanged) {
+        tracing::debug!(target: "karafka", "Initialized Karafka app {}", event.client_id);
+    }
+
+    fn on_app_running(&self, event: &AppStatusChanged) {
+        tracing::debug!(target: "karafka", "Karafka app {} is running", event.client_id);
+    }
+
+    fn on_app_quieting(&self, _event: &AppStatusChanged) {
+        tracing::info!(target: "karafka", "Quiet mode: finishing running work, taking no new batches");
+    }
+
+    fn on_app_stopping(&self, _event: &AppStatusChanged) {
+        tracing::info!(target: "karafka", "Stopping Karafka server {}", std::process::id());
+    }
+
+    fn on_app_stopped(&self, _event: &AppStatusChanged) {
+        tracing::info!(target: "karafka", "Stopped Karafka server {}", std::process::id());
+    }
+
+    fn on_consumer_consumed(&self, event: &ConsumerConsumed) {
+        let ConsumerConsumed {
+            consumer_group,
+            topic,
+            consumer,
+            size,
+            duration,
+            ..
+        } = event;
+        let backend = match event.backend {
+            Backend::Inline => "Inline",
+            Backend::WorkerPool => "Worker pool",
+        };
+        let noun = if *size == 1 { "message" } else { "messages" };
+        tracing::info!(
+            target: "karafka",
+            "[{consumer_group}] {backend} processing of topic {topic} with {size} messages took {} ms",
+            duration.as_millis()
+        );
+        tracing::info!(
+            target: "karafka",
+            "[{consumer_group}] {size} {noun} on {topic} topic delegated to {consumer}"
+        );
+    }
+
+    fn on_consumer_revoked(&self, event: &ConsumerHook) {
+        tracing::debug!(
+            target: "karafka",
+            "[{}] {} revoked from {}/{}",
+            event.consumer_group, event.consumer, event.topic, event.partition
+        );
+    }
+
+    fn on_consumer_shutdown(&self, event: &ConsumerHook) {
+        tracing::debug!(
+            target: "karafka",
+            "[{}] {} of {}/{} shut down",
+            event.consumer_group, event.consumer, event.topic, event.partition
+        );
+    }
+
+    fn on_consumer_tick(&self, event: &ConsumerHook) {
+        tracing::trace!(
+            target: "karafka",
+            "[{}] {} ticked on {}/{}",
+            event.consumer_group, event.consumer, event.topic, event.partition
+        );
+    }
+
+    fn on_consumer_consuming_pause(&self, event: &ConsumerConsumingPause) {
+        // Retries get their own line; a full buffer is routine.
+        if event.reason == PauseReason::Backpressure {
+            tracing::debug!(
+                target: "karafka",
+                "[{}] Pausing {}/{} at offset {}: its buffer is full",
+                event.consumer_group, event.topic, event.partition, event.offset
+            );
         }
+    }
+
+    fn on_consumer_consuming_retry(&self, event: &ConsumerConsumingRetry) {
+        let ConsumerConsumingRetry {
+            consumer_group,
+            topic,
+            partition,
+            offset,
+            attempt,
+            pause,
+        } = event;
+        tracing::warn!(
+            target: "karafka",
+            "[{consumer_group}] Pausing {topic}/{partition} for {} ms; attempt {attempt} will start at offset {offset}",
+            pause.as_millis()
+        );
+    }
+
+    fn on_rebalance_partitions_assigned(&self, event: &Rebalance) {
+        for (topic, partitions) in &event.partitions {
+            tracing::info!(
+                target: "karafka",
+                "[{}] Partitions assigned for `{topic}`: {}",
+                event.consumer_group,
+                list(partitions)
+            );
+        }
+    }
+
+    fn on_rebalance_partitions_revoked(&self, event: &Rebalance) {
+        for (topic, partitions) in &event.partitions {
+            tracing::info!(
+                target: "karafka",
+                "[{}] Partitions revoked for `{topic}`: {}",
+                event.consumer_group,
+                list(partitions)
+            );
+        }
+    }
+
+    fn on_dead_letter_queue_dispatched(&self, event: &DeadLetterQueueDispatched) {
+        let DeadLetterQueueDispatched {
+            consumer_group,
+            topic,
+            partition,
+            offset,
+            dead_letter_topic,
+            attempts,
+        } = event;
+        tracing::warn!(
+            target: "karafka",
+            "[{consumer_group}] {topic}/{partition}@{offset} failed {attempts} times; written to dead letter queue {dead_letter_topic}"
+        );
+    }
+
+    fn on_responder_responded(&self, event: &ResponderResponded) {
+        let noun = if event.messages == 1 {
+            "message"
+        } else {
+            "messages"
+        };
+        let topics: Vec<&str> = event.topics.iter().map(|t| &**t).collect();
+        tracing::info!(
+            target: "karafka",
+            "{} responded with {} {noun} to {} in {} ms",
+            event.responder,
+            event.messages,
+            topics.join(", "),
+            event.duration.as_millis()
+        );
+    }
+
+    fn on_producer_delivered(&self, event: &ProducerDelivered) {
+        tracing::debug!(
+            target: "karafka",
+            "Delivered to {}/{} at offset {}",
+            event.topic, event.partition, event.offset
+        );
+    }
+
+    fn on_error_occurred(&self, event: &ErrorOccurred) {
+        let mut place = String::new();
+        if let Some(group) = &event.consumer_group {
+            place.push_str(&format!("[{group}] "));
+        }
+        if let (Some(topic), Some(partition)) = (&event.topic, event.partition) {
+            place.push_str(&format!("{topic}/{partition}"));
+            if let Some(offset) = event.offset {
+                place.push_str(&format!("@{offset}"));
+            }
+            place.push(' ');
+        }
+        if let Some(attempt) = event.attempt {
+            place.push_str(&format!("(attempt {attempt}) "));
+        }
+        tracing::error!(target: "karafka", "{place}{}: {}", event.error_type.name(), event.error);
     }
 }
 
-fn describe(partitions: &Partitions) -> String {
+fn list(partitions: &[i32]) -> String {
     partitions
         .iter()
-        .map(|(topic, ps)| {
-            let list: Vec<String> = ps.iter().map(i32::to_string).collect();
-            format!("{topic}: {}", list.join(", "))
-        })
+        .map(i32::to_string)
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(", ")
 }

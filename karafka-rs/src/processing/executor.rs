@@ -24,7 +24,11 @@ use super::worker_pool::WorkerPool;
 use crate::config::{Backend, Config};
 use crate::connection::context::GroupContext;
 use crate::consumer::Context;
-use crate::instrumentation::{ErrorType, Event, Monitor};
+use crate::instrumentation::{
+    ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry, ConsumerHook,
+    DeadLetterQueueDispatched, ErrorOccurred, ErrorType, Event, EventKind, Monitor, PauseReason,
+    ProducerDelivered,
+};
 use crate::messages::RawMessage;
 use crate::producer::Producer;
 use crate::routing::{ConsumerGroup, Topic};
@@ -284,20 +288,22 @@ impl Executors {
     /// Pauses partitions whose buffer is still full after dispatching: their
     /// consumer is busy and more fetched messages would only wait in memory.
     pub(crate) fn apply_backpressure(&self, consumer: &BaseConsumer<GroupContext>) {
-        let full: Vec<PartitionKey> = {
+        let full: Vec<(PartitionKey, i64)> = {
             let mut state = self.lock();
             state
                 .partitions
                 .iter_mut()
                 .filter(|(_, p)| !p.backpressure && p.retry.is_none())
-                .filter(|(_, p)| p.buffer.len() >= buffer_limit(&self.topics[p.topic]))
+                .filter(|(_, p)| {
+                    p.buffer.len() >= buffer_limit(&self.shared.config, &self.topics[p.topic])
+                })
                 .map(|(key, p)| {
                     p.backpressure = true;
-                    key.clone()
+                    (key.clone(), p.fetched_to.unwrap_or(-1))
                 })
                 .collect()
         };
-        for (topic, partition) in full {
+        for ((topic, partition), resume_at) in full {
             if let Err(error) = consumer.pause(&single(&topic, partition)) {
                 self.report_partition(
                     ErrorType::ConnectionClient,
@@ -308,6 +314,18 @@ impl Executors {
                     format!("pause failed: {error}"),
                 );
             }
+            self.shared
+                .monitor
+                .instrument_with(EventKind::ConsumerConsumingPause, || {
+                    Event::ConsumerConsumingPause(ConsumerConsumingPause {
+                        consumer_group: self.shared.group.name.clone(),
+                        topic,
+                        partition,
+                        offset: resume_at,
+                        reason: PauseReason::Backpressure,
+                        timeout: None,
+                    })
+                });
         }
     }
 
@@ -369,6 +387,9 @@ impl Executors {
                     run_initialized: !part.initialized,
                     consumer_group: self.shared.group.name.clone(),
                     work,
+                    consumer_name: route.consumer_name,
+                    backend: route.backend,
+                    monitor: self.shared.monitor.clone(),
                 };
                 part.initialized = true;
                 started += 1;
@@ -424,7 +445,7 @@ impl Executors {
             .finished(&activity_label(&self.shared.group.name, &key));
         if let Some(error) = initialized_error {
             self.report_partition(
-                ErrorType::ConsumerHook,
+                ErrorType::ConsumerInitialized,
                 &key.0,
                 key.1,
                 None,
@@ -447,18 +468,26 @@ impl Executors {
         };
         let route = &self.topics[part.topic];
         match outcome {
-            Outcome::Ticked(Ok(())) => {}
-            Outcome::Ticked(Err(error)) => {
+            Outcome::Ticked(Ok(()), duration) => {
+                let consumer_name = route.consumer_name;
+                drop(state);
+                self.hook_ran(Hook::Tick, consumer_name, &key, duration);
+                state = self.lock();
+            }
+            Outcome::Ticked(Err(error), _) => {
                 let message = format!("tick hook failed: {error}");
                 drop(state);
-                self.report_partition(ErrorType::ConsumerHook, &key.0, key.1, None, None, message);
+                self.report_partition(ErrorType::ConsumerTick, &key.0, key.1, None, None, message);
                 state = self.lock();
             }
             Outcome::Consumed(consumed) => {
                 let mark = ctx.take_mark();
-                let event = self.apply_consumed(consumer, route, &key, part, consumed, mark);
+                let mut events = Vec::new();
+                self.apply_consumed(consumer, route, &key, part, consumed, mark, &mut events);
                 drop(state);
-                self.shared.monitor.instrument(event);
+                for event in events {
+                    self.shared.monitor.instrument(event);
+                }
                 state = self.lock();
             }
         }
@@ -472,6 +501,9 @@ impl Executors {
         }
     }
 
+    /// Stores offsets after success, or schedules the retry after failure; the
+    /// events to emit (once the state lock is released) go to `events`.
+    #[allow(clippy::too_many_arguments)]
     fn apply_consumed(
         &self,
         consumer: &BaseConsumer<GroupContext>,
@@ -480,7 +512,8 @@ impl Executors {
         part: &mut Partition,
         consumed: Consumed,
         mark: Option<i64>,
-    ) -> Event {
+        events: &mut Vec<Event>,
+    ) {
         let group = self.shared.group.name.clone();
         match consumed.result {
             Ok(()) => {
@@ -501,29 +534,34 @@ impl Executors {
                         part.attempt = 1;
                     }
                 }
-                Event::ConsumerConsumed {
-                    consumer_group: group,
-                    topic: key.0.clone(),
-                    partition: key.1,
-                    consumer: route.consumer_name,
-                    size: consumed.size,
-                    first_offset: consumed.first,
-                    last_offset: consumed.last,
-                    duration: consumed.duration,
-                    attempt,
+                if self
+                    .shared
+                    .monitor
+                    .is_subscribed(EventKind::ConsumerConsumed)
+                {
+                    events.push(Event::ConsumerConsumed(ConsumerConsumed {
+                        consumer_group: group,
+                        topic: key.0.clone(),
+                        partition: key.1,
+                        consumer: route.consumer_name,
+                        backend: route.backend,
+                        size: consumed.size,
+                        first_offset: consumed.first,
+                        last_offset: consumed.last,
+                        duration: consumed.duration,
+                        attempt,
+                        consumption_lag: consumed.consumption_lag,
+                    }));
                 }
             }
             Err(error) => {
                 let attempt = part.attempt;
-                self.shared.monitor.instrument(Event::ErrorOccurred {
-                    error_type: ErrorType::ConsumerConsume,
-                    consumer_group: Some(group.clone()),
-                    topic: Some(key.0.clone()),
-                    partition: Some(key.1),
-                    offset: Some(consumed.first),
-                    attempt: Some(attempt),
-                    error: error.to_string(),
-                });
+                events.push(Event::ErrorOccurred(
+                    ErrorOccurred::new(ErrorType::ConsumerConsume, error.to_string())
+                        .in_group(group)
+                        .at(key.0.clone(), key.1, Some(consumed.first))
+                        .attempt(attempt),
+                ));
                 let resume = mark
                     .filter(|m| *m > consumed.first)
                     .unwrap_or(consumed.first);
@@ -538,7 +576,7 @@ impl Executors {
                 }
                 part.attempt = attempt + 1;
                 part.last_error = error.to_string();
-                self.pause_for_retry(consumer, key, part, resume, attempt)
+                self.pause_for_retry(consumer, key, part, resume, attempt, events);
             }
         }
     }
@@ -551,7 +589,8 @@ impl Executors {
         part: &mut Partition,
         offset: i64,
         failed_attempt: u32,
-    ) -> Event {
+        events: &mut Vec<Event>,
+    ) {
         let pause = self.shared.config.pause_for(failed_attempt);
         part.next_offset = Some(offset);
         part.buffer.clear();
@@ -570,13 +609,26 @@ impl Executors {
                 format!("pause failed: {error}"),
             );
         }
-        Event::ConsumerConsumingRetry {
-            consumer_group: self.shared.group.name.clone(),
-            topic: key.0.clone(),
-            partition: key.1,
-            offset,
-            attempt: part.attempt,
-            pause,
+        let monitor = &self.shared.monitor;
+        if monitor.is_subscribed(EventKind::ConsumerConsumingPause) {
+            events.push(Event::ConsumerConsumingPause(ConsumerConsumingPause {
+                consumer_group: self.shared.group.name.clone(),
+                topic: key.0.clone(),
+                partition: key.1,
+                offset,
+                reason: PauseReason::Retry,
+                timeout: Some(pause),
+            }));
+        }
+        if monitor.is_subscribed(EventKind::ConsumerConsumingRetry) {
+            events.push(Event::ConsumerConsumingRetry(ConsumerConsumingRetry {
+                consumer_group: self.shared.group.name.clone(),
+                topic: key.0.clone(),
+                partition: key.1,
+                offset,
+                attempt: part.attempt,
+                pause,
+            }));
         }
     }
 
@@ -614,11 +666,7 @@ impl Executors {
             ),
         );
         let sent = match &self.shared.dlq_producer {
-            Some(producer) => self
-                .shared
-                .runtime
-                .block_on(producer.send(&record))
-                .map(|_| ()),
+            Some(producer) => self.shared.runtime.block_on(producer.send(&record)),
             None => Err(crate::error::Error::Internal(
                 "no producer for the dead letter queue".into(),
             )),
@@ -628,8 +676,9 @@ impl Executors {
         let Some(part) = state.partitions.get_mut(&key) else {
             return;
         };
-        let event = match sent {
-            Ok(()) => {
+        let mut events = Vec::new();
+        match sent {
+            Ok(delivery) => {
                 self.store(consumer, &key, message.offset() + 1);
                 part.next_offset = Some(message.offset() + 1);
                 part.attempt = if part.narrow_until.is_some_and(|u| message.offset() < u) {
@@ -640,14 +689,28 @@ impl Executors {
                 if part.attempt == 1 {
                     part.narrow_until = None;
                 }
-                Event::DeadLetterQueueDispatched {
-                    consumer_group: self.shared.group.name.clone(),
-                    topic: key.0.clone(),
-                    partition: key.1,
-                    offset: message.offset(),
-                    dead_letter_topic: Arc::from(dlq_topic),
-                    attempts,
+                let dead_letter_topic: Arc<str> = Arc::from(dlq_topic);
+                if self
+                    .shared
+                    .monitor
+                    .is_subscribed(EventKind::ProducerDelivered)
+                {
+                    events.push(Event::ProducerDelivered(ProducerDelivered {
+                        topic: dead_letter_topic.clone(),
+                        partition: delivery.partition,
+                        offset: delivery.offset,
+                    }));
                 }
+                events.push(Event::DeadLetterQueueDispatched(
+                    DeadLetterQueueDispatched {
+                        consumer_group: self.shared.group.name.clone(),
+                        topic: key.0.clone(),
+                        partition: key.1,
+                        offset: message.offset(),
+                        dead_letter_topic,
+                        attempts,
+                    },
+                ));
             }
             Err(error) => {
                 let failed = part.attempt;
@@ -665,11 +728,13 @@ impl Executors {
                 let Some(part) = state.partitions.get_mut(&key) else {
                     return;
                 };
-                self.pause_for_retry(consumer, &key, part, offset, failed)
+                self.pause_for_retry(consumer, &key, part, offset, failed, &mut events);
             }
-        };
+        }
         drop(state);
-        self.shared.monitor.instrument(event);
+        for event in events {
+            self.shared.monitor.instrument(event);
+        }
     }
 
     /// Resumes partitions whose retry is due (seeking back first) or whose buffer
@@ -690,7 +755,9 @@ impl Executors {
                     None
                 }
                 Some(retry) => Some(retry.offset),
-                None if part.backpressure && part.buffer.len() <= buffer_limit(route) / 2 => {
+                None if part.backpressure
+                    && part.buffer.len() <= buffer_limit(&self.shared.config, route) / 2 =>
+                {
                     part.fetched_to
                 }
                 None => None,
@@ -765,21 +832,59 @@ impl Executors {
         }
     }
 
+    /// Runs a `revoked` or `shutdown` hook on this thread; reports how it went.
     fn run_hook(&self, consumer: &mut dyn ErasedConsumer, ctx: &mut Context, hook: Hook) {
+        let started = Instant::now();
         let outcome = self
             .shared
             .runtime
             .block_on(guarded(consumer.hook(hook, ctx)));
-        if let Err(error) = outcome {
-            self.report_partition(
-                ErrorType::ConsumerHook,
-                ctx.topic(),
-                ctx.partition(),
-                None,
-                None,
-                format!("{} hook failed: {error}", hook.name()),
-            );
+        match outcome {
+            Ok(()) => {
+                let consumer_name = self
+                    .topics
+                    .iter()
+                    .find(|t| &*t.name == ctx.topic())
+                    .map_or("", |t| t.consumer_name);
+                let key: PartitionKey = (Arc::from(ctx.topic()), ctx.partition());
+                self.hook_ran(hook, consumer_name, &key, started.elapsed());
+            }
+            Err(error) => {
+                let error_type = match hook {
+                    Hook::Initialized => ErrorType::ConsumerInitialized,
+                    Hook::Revoked => ErrorType::ConsumerRevoked,
+                    Hook::Shutdown => ErrorType::ConsumerShutdown,
+                    Hook::Tick => ErrorType::ConsumerTick,
+                };
+                self.report_partition(
+                    error_type,
+                    ctx.topic(),
+                    ctx.partition(),
+                    None,
+                    None,
+                    format!("{} hook failed: {error}", hook.name()),
+                );
+            }
         }
+    }
+
+    /// Emits `consumer.revoked`, `consumer.shutdown` or `consumer.tick` for a hook that succeeded.
+    fn hook_ran(&self, hook: Hook, consumer: &'static str, key: &PartitionKey, duration: Duration) {
+        let (kind, variant): (EventKind, fn(ConsumerHook) -> Event) = match hook {
+            Hook::Revoked => (EventKind::ConsumerRevoked, Event::ConsumerRevoked),
+            Hook::Shutdown => (EventKind::ConsumerShutdown, Event::ConsumerShutdown),
+            Hook::Tick => (EventKind::ConsumerTick, Event::ConsumerTick),
+            Hook::Initialized => return,
+        };
+        self.shared.monitor.instrument_with(kind, || {
+            variant(ConsumerHook {
+                consumer_group: self.shared.group.name.clone(),
+                topic: key.0.clone(),
+                partition: key.1,
+                consumer,
+                duration,
+            })
+        });
     }
 
     fn report_partition(
@@ -791,30 +896,22 @@ impl Executors {
         attempt: Option<u32>,
         error: String,
     ) {
-        self.shared.monitor.instrument(Event::ErrorOccurred {
-            error_type,
-            consumer_group: Some(self.shared.group.name.clone()),
-            topic: Some(Arc::from(topic)),
-            partition: Some(partition),
-            offset,
-            attempt,
-            error,
-        });
+        let mut event = ErrorOccurred::new(error_type, error)
+            .in_group(self.shared.group.name.clone())
+            .at(Arc::from(topic), partition, offset);
+        event.attempt = attempt;
+        self.shared.monitor.instrument(Event::ErrorOccurred(event));
     }
 }
 
-/// Fewest messages a partition may hold fetched but unprocessed before it is
-/// paused (a few MB at most). Pausing is costly: librdkafka drops what it has
-/// prefetched for the partition and fetches it again on resume.
-const MIN_BUFFERED_MESSAGES: usize = 10_000;
-
 /// Messages a partition may hold fetched but unprocessed before it is paused:
-/// at least four batches; it resumes once half of that is consumed.
-fn buffer_limit(route: &Topic) -> usize {
-    route
-        .max_messages
-        .saturating_mul(4)
-        .max(MIN_BUFFERED_MESSAGES)
+/// `max_buffered_messages`, and never less than two batches; it resumes once half
+/// of that is consumed. Pausing is costly (librdkafka drops what it prefetched
+/// for the partition and fetches it again on resume), so the default is large.
+fn buffer_limit(config: &Config, route: &Topic) -> usize {
+    config
+        .max_buffered_messages
+        .max(route.max_messages.saturating_mul(2))
 }
 
 fn min_due(current: Option<Duration>, candidate: Duration) -> Option<Duration> {

@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 
 use super::erased::{ErasedConsumer, Hook};
+use crate::config::Backend;
 use crate::consumer::Context;
 use crate::error::{Error, Result};
+use crate::instrumentation::{ConsumerConsume, Event, EventKind, Monitor};
 use crate::messages::RawMessage;
 
 /// Identifies a topic-partition within a consumer group.
@@ -33,6 +35,12 @@ pub(crate) struct Job {
     pub(crate) run_initialized: bool,
     pub(crate) consumer_group: Arc<str>,
     pub(crate) work: Work,
+    /// Type name of the consumer, for events.
+    pub(crate) consumer_name: &'static str,
+    /// Where the job runs, for events.
+    pub(crate) backend: Backend,
+    /// Emits `consumer.consume` right before the batch is handed over.
+    pub(crate) monitor: Monitor,
 }
 
 /// How a consume job went.
@@ -41,6 +49,8 @@ pub(crate) struct Consumed {
     pub(crate) last: i64,
     pub(crate) size: usize,
     pub(crate) duration: Duration,
+    /// From the last message's timestamp until `consume` started.
+    pub(crate) consumption_lag: Option<Duration>,
     pub(crate) result: Result<()>,
 }
 
@@ -58,7 +68,8 @@ pub(crate) struct Completion {
 /// The result of the job's work.
 pub(crate) enum Outcome {
     Consumed(Consumed),
-    Ticked(Result<()>),
+    /// How the `tick` hook went, and how long it took.
+    Ticked(Result<()>, Duration),
 }
 
 impl Job {
@@ -72,6 +83,9 @@ impl Job {
             run_initialized,
             consumer_group,
             work,
+            consumer_name,
+            backend,
+            monitor,
         } = self;
         let initialized_error = if run_initialized {
             guarded(consumer.hook(Hook::Initialized, &mut ctx))
@@ -85,6 +99,24 @@ impl Job {
                 let first = batch.first().map_or(-1, RawMessage::offset);
                 let last = batch.last().map_or(-1, RawMessage::offset);
                 let size = batch.len();
+                let consumption_lag = batch
+                    .last()
+                    .and_then(RawMessage::timestamp)
+                    .and_then(since_epoch_millis);
+                monitor.instrument_with(EventKind::ConsumerConsume, || {
+                    Event::ConsumerConsume(ConsumerConsume {
+                        consumer_group: consumer_group.clone(),
+                        topic: key.0.clone(),
+                        partition: key.1,
+                        consumer: consumer_name,
+                        backend,
+                        size,
+                        first_offset: first,
+                        last_offset: last,
+                        attempt: ctx.attempt(),
+                        consumption_lag,
+                    })
+                });
                 let started = Instant::now();
                 let result = guarded(consumer.consume(&mut ctx, batch, consumer_group)).await;
                 Outcome::Consumed(Consumed {
@@ -92,10 +124,15 @@ impl Job {
                     last,
                     size,
                     duration: started.elapsed(),
+                    consumption_lag,
                     result,
                 })
             }
-            Work::Tick => Outcome::Ticked(guarded(consumer.hook(Hook::Tick, &mut ctx)).await),
+            Work::Tick => {
+                let started = Instant::now();
+                let result = guarded(consumer.hook(Hook::Tick, &mut ctx)).await;
+                Outcome::Ticked(result, started.elapsed())
+            }
         };
         Completion {
             key,
@@ -116,7 +153,17 @@ pub(crate) async fn guarded(future: super::erased::BoxFuture<'_, Result<()>>) ->
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+/// Time from a timestamp (ms since the Unix epoch) until now; `None` if it is in the future.
+fn since_epoch_millis(timestamp: i64) -> Option<Duration> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let then = Duration::from_millis(u64::try_from(timestamp).ok()?);
+    now.checked_sub(then)
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {

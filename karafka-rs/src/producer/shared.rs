@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::Producer;
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::instrumentation::{ErrorType, Event, Monitor};
+use crate::instrumentation::{ErrorOccurred, ErrorType, Event, Monitor};
 
 /// The app responders use, and its producer once created.
 struct Current {
@@ -121,15 +121,16 @@ pub(crate) async fn flush_on_stop(app: &App, timeout: Duration) -> Result<()> {
             Ok(())
         }
         Err(error) => {
-            app.monitor().instrument(Event::ErrorOccurred {
-                error_type: ErrorType::ProducerDelivery,
-                consumer_group: None,
-                topic: None,
-                partition: None,
-                offset: None,
-                attempt: None,
-                error: format!("shutdown: {error}"),
-            });
+            app.monitor()
+                .instrument(Event::ErrorOccurred(ErrorOccurred {
+                    error_type: ErrorType::ProducerDelivery,
+                    consumer_group: None,
+                    topic: None,
+                    partition: None,
+                    offset: None,
+                    attempt: None,
+                    error: format!("shutdown: {error}"),
+                }));
             Err(Error::ShutdownTimeout {
                 timeout_ms: app.config().shutdown_timeout,
                 still_running: format!("the producer ({error})"),

@@ -9,7 +9,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 use super::{Delivered, Responded, Response};
 use crate::error::{Error, Result};
-use crate::instrumentation::{ErrorType, Event, Monitor};
+use crate::instrumentation::{ErrorOccurred, ErrorType, Event, Monitor, ResponderResponded};
 use crate::producer::{Pending, Producer, Record};
 
 /// Queues every message of `response` in order and waits for all acknowledgements;
@@ -124,7 +124,7 @@ fn report(
             Error::Delivery { topic, .. } => Some(Arc::from(topic.as_str())),
             _ => None,
         };
-        monitor.instrument(Event::ErrorOccurred {
+        monitor.instrument(Event::ErrorOccurred(ErrorOccurred {
             error_type: ErrorType::ProducerDelivery,
             consumer_group: None,
             topic,
@@ -132,7 +132,7 @@ fn report(
             offset: None,
             attempt: None,
             error: format!("{responder}: {error}"),
-        });
+        }));
     }
 }
 
@@ -143,12 +143,12 @@ fn responded(responder: &'static str, records: &[Record], started: Instant) -> E
             topics.push(Arc::from(record.topic.as_str()));
         }
     }
-    Event::ResponderResponded {
+    Event::ResponderResponded(ResponderResponded {
         responder,
         topics,
         messages: records.len(),
         duration: started.elapsed(),
-    }
+    })
 }
 
 /// Runs `task` on the current tokio runtime, or on a thread of its own outside one.

@@ -204,6 +204,23 @@ impl Routes {
         Ok(Routes { groups })
     }
 
+    /// Only the consumer groups named in `names` (what Karafka's `server
+    /// --consumer-groups` runs); a name that is not routed is an error.
+    pub fn only_groups(mut self, names: &[&str]) -> Result<Routes> {
+        if let Some(unknown) = names
+            .iter()
+            .find(|n| !self.groups.iter().any(|g| &*g.name == **n))
+        {
+            let known: Vec<&str> = self.groups.iter().map(|g| &*g.name).collect();
+            return Err(Error::Routing(format!(
+                "no consumer group `{unknown}`; routed groups: {}",
+                known.join(", ")
+            )));
+        }
+        self.groups.retain(|g| names.contains(&&*g.name));
+        Ok(self)
+    }
+
     /// Every consumer group, in declaration order.
     pub fn groups(&self) -> &[ConsumerGroup] {
         &self.groups

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::connection::listener::GroupListener;
 use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
-use crate::instrumentation::Event;
+use crate::instrumentation::AppStatus;
 use crate::processing::executor::GroupShared;
 use crate::processing::worker_pool::WorkerPool;
 use activity::Activity;
@@ -46,7 +46,7 @@ impl ServerHandle {
     /// groups stay joined (partitions are not handed to other processes).
     pub fn quiet(&self) {
         if !self.quiet.swap(true, Ordering::AcqRel) {
-            self.app.monitor().instrument(Event::AppQuieting);
+            self.app.status_changed(AppStatus::Quieting);
         }
     }
 
@@ -55,7 +55,7 @@ impl ServerHandle {
     /// producer delivers what it still holds. Fails with [`Error::ShutdownTimeout`]
     /// past `shutdown_timeout`, naming what still runs.
     pub async fn stop(mut self) -> Result<()> {
-        self.app.monitor().instrument(Event::AppStopping);
+        self.app.status_changed(AppStatus::Stopping);
         self.stop.store(true, Ordering::Release);
         let timeout = self.app.config().shutdown_wait();
         let deadline = tokio::time::Instant::now() + timeout;
@@ -71,7 +71,7 @@ impl ServerHandle {
         // within what is left of shutdown_timeout.
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         crate::producer::shared::flush_on_stop(&self.app, left).await?;
-        self.app.monitor().instrument(Event::AppStopped);
+        self.app.status_changed(AppStatus::Stopped);
         Ok(())
     }
 }
@@ -154,7 +154,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
         groups.push((group.name.clone(), done_rx));
     }
     tracing::info!(target: "karafka", "Running Karafka server {}", std::process::id());
-    app.monitor().instrument(Event::AppRunning);
+    app.status_changed(AppStatus::Running);
     Ok(ServerHandle {
         app,
         stop,

@@ -1,6 +1,7 @@
 //! A karafka app for crash and shutdown tests: it records every message it
 //! consumes from `events` as a line `pid partition offset` in `$RECORD_FILE`,
-//! taking `$RECORD_DELAY_MS` per batch so that signals land mid-stream. Its
+//! taking `$RECORD_DELAY_MS` per batch so that signals land mid-stream. It logs
+//! with the StdoutListener and shows its status in its process title. Its
 //! `EventsResponder` writes JSON to `events`, for the CLI's `respond` tests.
 
 use std::io::Write;
@@ -69,6 +70,7 @@ karafka::routes! {
 async fn main() -> anyhow::Result<()> {
     karafka::App::load()?
         .listener(karafka::StdoutListener)
+        .listener(karafka::ProctitleListener::new())
         .run_cli()
         .await
 }

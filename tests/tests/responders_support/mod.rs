@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use karafka::instrumentation::ErrorType;
+use karafka::instrumentation::{ErrorOccurred, ResponderResponded};
 use karafka::routing::Routes;
 use karafka::{
     App, Config, Consumer, Context, Event, Messages, Outbox, Respond, RespondOptions, Responder,
@@ -318,10 +319,10 @@ pub async fn round_trip(config: Config, brokers: &str, partitions: i32) {
         .filter(|e| {
             matches!(
                 e,
-                Event::ResponderResponded {
+                Event::ResponderResponded(ResponderResponded {
                     responder: "SignupResponder",
                     ..
-                }
+                })
             )
         })
         .count();
@@ -351,12 +352,12 @@ pub async fn delivery_error_event(topic: &str, timeout: Duration) -> Option<Stri
     let mut found = None;
     eventually(timeout, || {
         found = EVENTS.lock().unwrap().iter().find_map(|e| match e {
-            Event::ErrorOccurred {
+            Event::ErrorOccurred(ErrorOccurred {
                 error_type: ErrorType::ProducerDelivery,
                 topic: Some(t),
                 error,
                 ..
-            } if &**t == topic => Some(error.clone()),
+            }) if &**t == topic => Some(error.clone()),
             _ => None,
         });
         found.is_some()
