@@ -40,3 +40,24 @@ pub fn fresh_client_id(scenario: &str) -> String {
         RUN.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// A listener that signals the returned receiver whenever partitions are assigned.
+pub fn assignment_signal() -> (impl karafka::Listener, std::sync::mpsc::Receiver<()>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let listener = move |event: &karafka::Event| {
+        if let karafka::Event::PartitionsAssigned { .. } = event {
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(());
+            }
+        }
+    };
+    (listener, rx)
+}
+
+/// Waits, off the runtime, for the signal of [`assignment_signal`] (60 s at most).
+pub async fn wait_assigned(signal: std::sync::mpsc::Receiver<()>) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || signal.recv_timeout(std::time::Duration::from_secs(60)))
+        .await??;
+    Ok(())
+}

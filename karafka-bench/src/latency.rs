@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use karafka::{Backend, Consumer, Context, Event, Messages};
+use karafka::{Backend, Consumer, Context, Messages};
 use rdkafka::producer::{BaseRecord, Producer as _};
 
 use crate::apps::{fresh_client_id, single_route};
@@ -51,8 +51,7 @@ pub async fn run(broker: &Broker) -> anyhow::Result<()> {
         .lock()
         .map_err(|_| anyhow::anyhow!("lock poisoned"))?
         .clear();
-    let (assigned_tx, assigned_rx) = std::sync::mpsc::channel();
-    let assigned_tx = Mutex::new(assigned_tx);
+    let (assigned, assigned_rx) = crate::apps::assignment_signal();
     let app = single_route::<Timing>(
         broker.address(),
         &fresh_client_id("latency"),
@@ -60,16 +59,9 @@ pub async fn run(broker: &Broker) -> anyhow::Result<()> {
         Backend::Inline,
         |_| {},
     )?
-    .listener(move |event: &Event| {
-        if let Event::PartitionsAssigned { .. } = event {
-            if let Ok(tx) = assigned_tx.lock() {
-                let _ = tx.send(());
-            }
-        }
-    });
+    .listener(assigned);
     let server = app.spawn().await?;
-    tokio::task::spawn_blocking(move || assigned_rx.recv_timeout(Duration::from_secs(60)))
-        .await??;
+    crate::apps::wait_assigned(assigned_rx).await?;
 
     let total = RATE * SECONDS;
     eprintln!("producing {total} messages at {RATE} msg/s");

@@ -2,10 +2,9 @@
 //! happens afterwards in librdkafka, is excluded), and from `stop` to stopped
 //! (the group assigned and idle). Medians of `RUNS`.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use karafka::{Backend, Event};
+use karafka::Backend;
 
 use crate::apps::{fresh_client_id, single_route};
 use crate::broker::Broker;
@@ -22,8 +21,7 @@ pub async fn run(broker: &Broker) -> anyhow::Result<()> {
     broker.create_topic(TOPIC, 1).await?;
     let (mut boots, mut stops) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
-        let (assigned_tx, assigned_rx) = std::sync::mpsc::channel();
-        let assigned_tx = Mutex::new(assigned_tx);
+        let (assigned, assigned_rx) = crate::apps::assignment_signal();
         let app = single_route::<Deserializing>(
             broker.address(),
             &fresh_client_id("lifecycle"),
@@ -31,18 +29,11 @@ pub async fn run(broker: &Broker) -> anyhow::Result<()> {
             Backend::Inline,
             |_| {},
         )?
-        .listener(move |event: &Event| {
-            if let Event::PartitionsAssigned { .. } = event {
-                if let Ok(tx) = assigned_tx.lock() {
-                    let _ = tx.send(());
-                }
-            }
-        });
+        .listener(assigned);
         let booting = Instant::now();
         let server = app.spawn().await?;
         boots.push(booting.elapsed().as_secs_f64() * 1000.0);
-        tokio::task::spawn_blocking(move || assigned_rx.recv_timeout(Duration::from_secs(60)))
-            .await??;
+        crate::apps::wait_assigned(assigned_rx).await?;
         let stopping = Instant::now();
         server.stop().await?;
         stops.push(stopping.elapsed().as_secs_f64() * 1000.0);
