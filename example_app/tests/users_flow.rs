@@ -1,74 +1,34 @@
 //! The seed 002 walkthrough as a user runs it: `server` in one process, then
 //! `produce users '<json>'` from another, and the server logs the event.
 
+mod walkthrough;
+
 use std::path::Path;
 use std::time::Duration;
 
-use karafka_tests::process::{run, AppProcess};
+use karafka_tests::process::AppProcess;
 use karafka_tests::tansu::Tansu;
+use walkthrough::{app_root, Walkthrough, APP, EVENT, LOGGED};
 
-const APP: &str = env!("CARGO_BIN_EXE_example_app");
-const EVENT: &str = r#"{"event_name":"user_created","payload":{"id":1}}"#;
-const LOGGED: &str = r#"New [User] event: UserEvent { event_name: "user_created", payload: Object {"id": Number(1)} }"#;
-
-/// A private copy of the example app's directory (its karafka.toml), so the
-/// embedded broker's address file does not meet a developer's running server.
-fn app_root() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("karafka.toml");
-    std::fs::copy(config, dir.path().join("karafka.toml")).unwrap();
-    dir
-}
-
-fn walkthrough(extra_env: &[(&str, &str)]) {
-    let root = app_root();
-    let root_path = root.path().to_str().unwrap();
-    let mut env = vec![("KARAFKA_ROOT", root_path)];
-    env.extend_from_slice(extra_env);
-
-    let mut server = AppProcess::spawn(Path::new(APP), &["server"], &env);
-    assert!(
-        server.wait_for_line("Partitions assigned", Duration::from_secs(60)),
-        "the server joins its group:\n{}",
-        server.log()
-    );
-    let (status, stdout, stderr) = run(Path::new(APP), &["produce", "users", EVENT], &env);
-    assert!(status.success(), "produce succeeds:\n{stdout}\n{stderr}");
+fn produce_and_see_it_logged(extra_env: &[(&str, &str)]) {
+    let walk = Walkthrough::start(extra_env);
+    let (stdout, _) = walk.command(&["produce", "users", EVENT]);
     assert!(stdout.contains("delivered to users/"), "{stdout}");
-    assert!(
-        server.wait_for_line(LOGGED, Duration::from_secs(10)),
-        "the server logs the event within 10 s:\n{}",
-        server.log()
-    );
+    walk.expect_logged(LOGGED);
     // Logged once `consume` returned, which is after the event line above.
-    assert!(
-        server.wait_for_line(
-            "1 message on users topic delegated to UsersConsumer",
-            Duration::from_secs(10)
-        ),
-        "{}",
-        server.log()
-    );
-
-    server.signal(libc::SIGTERM);
-    let status = server.wait_exit(Duration::from_secs(30));
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "SIGTERM stops it cleanly:\n{}",
-        server.log()
-    );
+    walk.expect_logged("1 message on users topic delegated to UsersConsumer");
+    walk.stop();
 }
 
 #[test]
 fn produced_user_event_is_logged_by_the_server_on_the_embedded_broker() {
-    walkthrough(&[]);
+    produce_and_see_it_logged(&[]);
 }
 
 #[test]
 fn produced_user_event_is_logged_by_the_server_on_tansu() {
     let tansu = Tansu::start();
-    walkthrough(&[("KARAFKA_BROKERS", tansu.address())]);
+    produce_and_see_it_logged(&[("KARAFKA_BROKERS", tansu.address())]);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 pub mod http;
 pub mod kafka;
 pub mod process;
+pub mod recording;
 pub mod records;
 pub mod tansu;
 

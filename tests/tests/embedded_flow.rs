@@ -2,41 +2,18 @@
 //! partitions, run the server, and check consumption and committed offsets.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use karafka::embedded::EmbeddedBroker;
 use karafka::routing::Routes;
-use karafka::{App, Config, Consumer, Context, Messages};
+use karafka::{App, Config};
 use karafka_tests::kafka::{committed_offsets, end_offsets, produce_sequence};
-use karafka_tests::{assert_partition_order, eventually};
-
-static SEEN: Mutex<Vec<(i32, i64)>> = Mutex::new(Vec::new());
-
-#[derive(Default)]
-struct Recording;
-
-impl Consumer for Recording {
-    type Payload = serde_json::Value;
-
-    async fn consume(
-        &mut self,
-        _ctx: &mut Context,
-        messages: Messages<serde_json::Value>,
-    ) -> karafka::Result<()> {
-        let mut seen = SEEN.lock().unwrap();
-        for message in &messages {
-            message.payload()?;
-            seen.push((message.partition(), message.offset()));
-        }
-        Ok(())
-    }
-}
+use karafka_tests::{assert_partition_order, eventually, recording};
 
 karafka::routes! {
     consumer_group flow {
         max_messages: 25,
-        topic events { consumer: Recording }
+        topic events { consumer: karafka_tests::recording::Recording }
     }
 }
 
@@ -57,11 +34,11 @@ async fn every_message_is_consumed_in_partition_order_and_committed_to_the_end()
     let server = App::new(root.path(), config, routes).spawn().await.unwrap();
 
     let all = eventually(Duration::from_secs(60), || {
-        SEEN.lock().unwrap().len() >= placed.len()
+        recording::seen().len() >= placed.len()
     })
     .await;
     server.stop().await.unwrap();
-    let seen = SEEN.lock().unwrap().clone();
+    let seen = recording::seen();
     assert!(all, "consumed {} of {} messages", seen.len(), placed.len());
 
     assert_partition_order(&seen);
