@@ -332,6 +332,12 @@ impl Executors {
     /// Hands each idle partition its next batch (or due tick), inline or to the
     /// worker pool; writes exhausted messages to their dead letter queue.
     pub(crate) fn dispatch(&self, consumer: &BaseConsumer<GroupContext>) {
+        // Inline partitions work through everything fetched before the next poll.
+        while self.dispatch_once(consumer) && self.has_inline_work() {}
+    }
+
+    /// One dispatch pass; returns whether it ran inline jobs.
+    fn dispatch_once(&self, consumer: &BaseConsumer<GroupContext>) -> bool {
         let now = Instant::now();
         let mut inline = Vec::new();
         let mut dead_letters = Vec::new();
@@ -405,14 +411,10 @@ impl Executors {
             let completion = self.shared.runtime.block_on(job.run());
             self.complete(consumer, completion);
         }
-        if ran_inline && self.has_inline_work() {
-            // Inline partitions work through everything fetched before the next poll.
-            self.dispatch(consumer);
-            return;
-        }
         for key in dead_letters {
             self.dead_letter(consumer, key);
         }
+        ran_inline
     }
 
     /// Applies every completion the worker pool has sent so far.
