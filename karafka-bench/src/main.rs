@@ -4,6 +4,11 @@
 //! Each figure is printed as one JSON line on stdout,
 //! `{"name":"io_c10","value":9500,"unit":"msg/s"}`; progress goes to stderr.
 
+/// The allocator of the whole run, raw loop and karafka-rs alike (see the README).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod apps;
 mod broker;
 mod data;

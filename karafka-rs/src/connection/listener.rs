@@ -2,14 +2,13 @@
 //! jobs, dispatch new ones, resume paused partitions, poll. It never waits on
 //! user code running on the worker pool, so polling goes on while jobs run.
 
-use std::ops::Range;
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
-use rdkafka::message::{BorrowedMessage, Headers as _, Message as _};
+use rdkafka::message::{BorrowedMessage, Message as _};
 
 use super::client::consumer_config;
 use super::context::{commit_sync, GroupContext};
@@ -17,19 +16,26 @@ use crate::error::{Error, Result};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
 };
-use crate::messages::RawMessage;
+use crate::messages::{FetchLease, RawMessage};
 use crate::processing::executor::{Executors, GroupShared};
-use crate::routing::Topic;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);
-/// Longest poll while jobs run, so their completions are picked up promptly.
+/// Longest wait while messages are buffered or jobs run: for a job's
+/// completion when jobs run, else for the next message.
 const BUSY_POLL: Duration = Duration::from_millis(2);
+
+/// How long a dropped listener waits for application code to let go of
+/// fetched messages before it leaks the consumer instead of destroying it.
+const LEASE_WAIT: Duration = Duration::from_secs(5);
 
 /// A subscribed consumer group, ready to run its fetch loop.
 pub(crate) struct GroupListener {
-    consumer: BaseConsumer<GroupContext>,
+    /// Destroyed in `drop`, and only once no fetched message refers to it.
+    consumer: ManuallyDrop<BaseConsumer<GroupContext>>,
     executors: Arc<Executors>,
+    /// Held by every message fetched by `consumer`.
+    lease: FetchLease,
 }
 
 impl GroupListener {
@@ -52,8 +58,9 @@ impl GroupListener {
             .subscribe(&names)
             .map_err(|e| Error::kafka(format!("subscribing to {}", names.join(", ")), e))?;
         Ok(GroupListener {
-            consumer,
+            consumer: ManuallyDrop::new(consumer),
             executors,
+            lease: FetchLease::default(),
         })
     }
 
@@ -80,8 +87,16 @@ impl GroupListener {
             self.executors.apply_backpressure(&self.consumer);
             let next_due = self.executors.resume_due(&self.consumer);
             let busy = self.executors.is_busy();
+            let jobs_running = self.executors.has_in_flight();
             let polled_at = Instant::now();
-            let fetched = self.poll_round(next_due, busy, stop);
+            // While jobs run, take only what is already fetched, then wait for a
+            // completion rather than for Kafka: a worker that finishes gets its
+            // partition's next batch at once, not after a poll times out.
+            let fetched = self.poll_round(next_due, busy, jobs_running, stop);
+            if jobs_running && fetched.is_empty() {
+                let wait = next_due.map_or(BUSY_POLL, |due| due.min(BUSY_POLL));
+                self.executors.await_completion(&self.consumer, wait);
+            }
             monitor.instrument_with(EventKind::FetchLoopReceived, || {
                 Event::FetchLoopReceived(FetchLoopReceived {
                     consumer_group: shared.group.name.clone(),
@@ -111,19 +126,22 @@ impl GroupListener {
         }
     }
 
-    /// Waits up to `max_wait_time` (less when work is due or running) for a first
-    /// message, then takes what is already queued, up to a few batches' worth.
-    /// Keys and payloads of the round are copied into one buffer, shared by the
-    /// messages through cheap slices.
+    /// Waits up to `max_wait_time` (less when work is due or buffered, not at
+    /// all while jobs run) for a first message, then takes what is already
+    /// queued, up to a few batches' worth. Messages are not copied: each keeps
+    /// librdkafka's buffer until dropped.
     fn poll_round(
         &self,
         next_due: Option<Duration>,
         busy: bool,
+        jobs_running: bool,
         stop: &AtomicBool,
     ) -> Vec<(usize, RawMessage)> {
         let shared = self.executors.shared();
         let cap = shared.group.max_messages().saturating_mul(4);
-        let mut wait = if busy {
+        let mut wait = if jobs_running {
+            Duration::ZERO
+        } else if busy {
             BUSY_POLL
         } else {
             shared.config.max_wait()
@@ -132,19 +150,30 @@ impl GroupListener {
             wait = wait.min(due);
         }
         let deadline = Instant::now() + wait;
-        let mut round = Round::default();
-        while round.fetched.len() < cap {
-            let timeout = if round.fetched.is_empty() {
+        let mut round = Vec::with_capacity(cap);
+        let mut last_topic = None;
+        let mut first = true;
+        while round.len() < cap {
+            let timeout = if round.is_empty() {
                 let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() || stop.load(Ordering::Acquire) {
+                if (left.is_zero() && !first) || stop.load(Ordering::Acquire) {
                     break;
                 }
                 left.min(POLL_SLICE)
             } else {
                 Duration::ZERO
             };
+            first = false;
             match self.consumer.poll(timeout) {
-                Some(Ok(message)) => round.add(self.executors.topics(), &message),
+                Some(Ok(message)) => {
+                    if let Some(topic) = self.route_of(&message, &mut last_topic) {
+                        let name = self.executors.topics()[topic].name.clone();
+                        // SAFETY: `drop` destroys the consumer only once the lease is free.
+                        #[allow(unsafe_code)]
+                        let raw = unsafe { RawMessage::fetched(name, message, &self.lease) };
+                        round.push((topic, raw));
+                    }
+                }
                 Some(Err(error)) => {
                     shared.monitor.instrument(Event::ErrorOccurred(
                         ErrorOccurred::new(ErrorType::ConnectionClientPoll, error.to_string())
@@ -152,79 +181,58 @@ impl GroupListener {
                     ));
                     break;
                 }
-                None if !round.fetched.is_empty() => break,
+                None if !round.is_empty() => break,
                 None => {}
             }
         }
-        round.finish()
+        round
     }
-}
 
-/// A message of a round whose key and payload are still ranges of the round's buffer.
-struct Fetched {
-    topic: usize,
-    raw: RawMessage,
-    key: Option<Range<usize>>,
-    payload: Option<Range<usize>>,
-}
-
-/// The messages of one poll round, with their keys and payloads in one buffer.
-#[derive(Default)]
-struct Round {
-    buffer: BytesMut,
-    fetched: Vec<Fetched>,
-}
-
-impl Round {
-    fn add(&mut self, topics: &[Topic], message: &BorrowedMessage<'_>) {
-        let Some(index) = topics.iter().position(|t| &*t.name == message.topic()) else {
-            return;
-        };
-        let mut raw = RawMessage::new(
-            topics[index].name.clone(),
-            message.partition(),
-            message.offset(),
-        );
-        if let Some(headers) = message.headers() {
-            for header in headers.iter() {
-                raw.push_header(header.key, header.value);
+    /// The index of the message's route; consecutive messages mostly share a
+    /// topic, so the last match (by librdkafka's topic handle) is tried first.
+    fn route_of(
+        &self,
+        message: &BorrowedMessage<'_>,
+        last: &mut Option<(usize, usize)>,
+    ) -> Option<usize> {
+        let handle = message.topic_ptr() as usize;
+        if let Some((cached, index)) = *last {
+            if cached == handle {
+                return Some(index);
             }
         }
-        raw.set_timestamp(message.timestamp().to_millis());
-        let key = message.key().map(|k| self.copy(k));
-        let payload = message.payload().map(|p| self.copy(p));
-        self.fetched.push(Fetched {
-            topic: index,
-            raw,
-            key,
-            payload,
-        });
+        let index = self
+            .executors
+            .topics()
+            .iter()
+            .position(|t| &*t.name == message.topic())?;
+        *last = Some((handle, index));
+        Some(index)
     }
+}
 
-    fn copy(&mut self, bytes: &[u8]) -> Range<usize> {
-        let start = self.buffer.len();
-        self.buffer.extend_from_slice(bytes);
-        start..self.buffer.len()
-    }
-
-    fn finish(self) -> Vec<(usize, RawMessage)> {
-        let buffer = self.buffer.freeze();
-        self.fetched
-            .into_iter()
-            .map(
-                |Fetched {
-                     topic,
-                     mut raw,
-                     key,
-                     payload,
-                 }| {
-                    raw.set_shared(
-                        key.map(|r| buffer.slice(r)),
-                        payload.map(|r| buffer.slice(r)),
-                    );
-                    (topic, raw)
-                },
-            )
-            .collect()
+impl Drop for GroupListener {
+    /// Drops every buffered message, then destroys the consumer, unless
+    /// application code still holds messages it fetched: then the consumer is
+    /// leaked (its messages stay valid) and the leak is reported.
+    fn drop(&mut self) {
+        self.executors.release_buffers();
+        let deadline = Instant::now() + LEASE_WAIT;
+        while self.lease.is_held() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if self.lease.is_held() {
+            tracing::warn!(
+                target: "karafka",
+                "consumer group {}: fetched messages are still held by application code; its Kafka client is left open",
+                self.executors.shared().group.name
+            );
+            return;
+        }
+        // SAFETY: dropped once, here; no fetched message refers to it any more.
+        #[allow(unsafe_code)]
+        unsafe {
+            ManuallyDrop::drop(&mut self.consumer)
+        };
     }
 }

@@ -2,117 +2,14 @@
 //! payload, and [`Messages`], a batch from one partition with its metadata.
 
 pub mod deserializers;
+mod raw;
 
 use std::sync::{Arc, OnceLock};
 
-use bytes::Bytes;
-
 use crate::error::{Error, Result};
 use deserializers::Deserializer;
-
-/// A message as fetched: bytes only, nothing deserialized yet.
-#[derive(Debug, Clone)]
-pub struct RawMessage {
-    topic: Arc<str>,
-    partition: i32,
-    offset: i64,
-    key: Option<Bytes>,
-    payload: Option<Bytes>,
-    headers: Vec<(String, Option<Vec<u8>>)>,
-    timestamp: Option<i64>,
-}
-
-impl RawMessage {
-    /// Builds a raw message; used by the fetch loop and by tests of deserializers.
-    pub fn new(topic: impl Into<Arc<str>>, partition: i32, offset: i64) -> Self {
-        RawMessage {
-            topic: topic.into(),
-            partition,
-            offset,
-            key: None,
-            payload: None,
-            headers: Vec::new(),
-            timestamp: None,
-        }
-    }
-
-    /// Sets the payload.
-    pub fn with_payload(mut self, payload: impl Into<Vec<u8>>) -> Self {
-        self.payload = Some(Bytes::from(payload.into()));
-        self
-    }
-
-    /// Sets the key.
-    pub fn with_key(mut self, key: impl Into<Vec<u8>>) -> Self {
-        self.key = Some(Bytes::from(key.into()));
-        self
-    }
-
-    /// Sets key and payload as slices of a buffer shared by a whole fetch, so a
-    /// fetched message costs no allocation of its own.
-    pub(crate) fn set_shared(&mut self, key: Option<Bytes>, payload: Option<Bytes>) {
-        self.key = key;
-        self.payload = payload;
-    }
-
-    /// Adds a header.
-    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
-        self.headers.push((name.into(), Some(value.into())));
-        self
-    }
-
-    pub(crate) fn push_header(&mut self, name: &str, value: Option<&[u8]>) {
-        self.headers
-            .push((name.to_owned(), value.map(<[u8]>::to_vec)));
-    }
-
-    pub(crate) fn set_timestamp(&mut self, timestamp: Option<i64>) {
-        self.timestamp = timestamp;
-    }
-
-    /// Topic the message came from.
-    pub fn topic(&self) -> &str {
-        &self.topic
-    }
-
-    /// Partition the message came from.
-    pub fn partition(&self) -> i32 {
-        self.partition
-    }
-
-    /// Offset of the message in its partition.
-    pub fn offset(&self) -> i64 {
-        self.offset
-    }
-
-    /// The key's bytes, if the message has one.
-    pub fn key(&self) -> Option<&[u8]> {
-        self.key.as_deref()
-    }
-
-    /// The payload's bytes; `None` for a tombstone.
-    pub fn payload(&self) -> Option<&[u8]> {
-        self.payload.as_deref()
-    }
-
-    /// Headers in the order they were sent; a header may have no value.
-    pub fn headers(&self) -> &[(String, Option<Vec<u8>>)] {
-        &self.headers
-    }
-
-    /// The value of the first header called `name`.
-    pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.as_deref())
-    }
-
-    /// Create or log-append time in milliseconds since the Unix epoch.
-    pub fn timestamp(&self) -> Option<i64> {
-        self.timestamp
-    }
-}
+pub(crate) use raw::FetchLease;
+pub use raw::{Header, RawMessage};
 
 /// One message of a batch; its payload is deserialized on first access and kept.
 pub struct Message<T> {
@@ -168,7 +65,7 @@ impl<T: 'static> Message<T> {
     }
 
     /// Headers in the order they were sent.
-    pub fn headers(&self) -> &[(String, Option<Vec<u8>>)] {
+    pub fn headers(&self) -> &[Header] {
         self.raw.headers()
     }
 
@@ -242,7 +139,7 @@ impl<T: 'static> Messages<T> {
         let last = messages.last().map(Message::offset).unwrap_or(-1);
         let (topic, partition) = messages
             .first()
-            .map(|m| (m.raw.topic.clone(), m.partition()))
+            .map(|m| (m.raw.topic_arc().clone(), m.partition()))
             .unwrap_or_else(|| (Arc::from(""), -1));
         let metadata = BatchMetadata {
             consumer_group,

@@ -432,6 +432,22 @@ impl Executors {
         }
     }
 
+    /// Waits up to `timeout` for one job to finish and applies its outcome.
+    pub(crate) fn await_completion(
+        &self,
+        consumer: &BaseConsumer<GroupContext>,
+        timeout: Duration,
+    ) {
+        let next = self
+            .done_rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .recv_timeout(timeout);
+        if let Ok(completion) = next {
+            self.complete(consumer, completion);
+        }
+    }
+
     /// Applies a job's outcome: store offsets after success, pause for a retry after failure.
     fn complete(&self, consumer: &BaseConsumer<GroupContext>, completion: Completion) {
         let Completion {
@@ -815,6 +831,15 @@ impl Executors {
                 self.run_hook(&mut *consumer, &mut ctx, Hook::Shutdown);
             }
         }
+    }
+
+    /// Drops everything that may hold fetched messages: partitions left behind
+    /// and completions never collected (the consumer is about to be destroyed).
+    pub(crate) fn release_buffers(&self) {
+        let partitions = std::mem::take(&mut self.lock().partitions);
+        drop(partitions);
+        let done = self.done_rx.lock().unwrap_or_else(|e| e.into_inner());
+        while done.try_recv().is_ok() {}
     }
 
     fn store(&self, consumer: &BaseConsumer<GroupContext>, key: &PartitionKey, next: i64) {
