@@ -37,6 +37,7 @@
 //! }
 //! ```
 
+pub mod admin;
 mod app;
 mod cli;
 pub mod config;
@@ -77,7 +78,7 @@ pub use server::ServerHandle;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::routing::definition::{
-        ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicDef,
+        ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig, TopicDef,
     };
     pub use inventory;
     pub use std::sync::OnceLock;
