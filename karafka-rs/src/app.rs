@@ -58,6 +58,29 @@ impl App {
         self
     }
 
+    /// This app in environment `env` (what `--env` does): same settings and
+    /// routes, validated again; it becomes the process's current app.
+    pub fn in_environment(&self, env: &str) -> Result<App> {
+        let mut config = (*self.config).clone();
+        config.environment = env.to_owned();
+        config.validate()?;
+        let app = App {
+            root: self.root.clone(),
+            config: Arc::new(config),
+            routes: self.routes.clone(),
+            monitor: self.monitor.clone(),
+        };
+        shared::adopt(&app);
+        Ok(app)
+    }
+
+    /// This app with `routes` instead of its own (a subset, for `server --topics`).
+    pub fn with_routes(mut self, routes: Routes) -> App {
+        self.routes = routes;
+        shared::refresh(&self);
+        self
+    }
+
     /// Whether `other` is this app (or a clone of it).
     pub(crate) fn same_as(&self, other: &App) -> bool {
         Arc::ptr_eq(&self.config, &other.config)
