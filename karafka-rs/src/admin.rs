@@ -51,14 +51,15 @@ impl Admin {
         let timeout = self.timeout;
         let brokers = self.brokers.clone();
         tokio::task::spawn_blocking(move || {
-            let metadata = client
-                .inner()
-                .fetch_metadata(None, timeout)
-                .map_err(|e| Error::Unreachable {
-                    brokers,
-                    timeout_ms: timeout.as_millis() as u64,
-                    reason: e.to_string(),
-                })?;
+            let metadata =
+                client
+                    .inner()
+                    .fetch_metadata(None, timeout)
+                    .map_err(|e| Error::Unreachable {
+                        brokers,
+                        timeout_ms: timeout.as_millis() as u64,
+                        reason: e.to_string(),
+                    })?;
             Ok(metadata
                 .topics()
                 .iter()
@@ -98,7 +99,9 @@ impl Admin {
         for result in results {
             match result {
                 Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-                Err((topic, code)) => return Err(admin_error(format!("creating topic `{topic}`"), code)),
+                Err((topic, code)) => {
+                    return Err(admin_error(format!("creating topic `{topic}`"), code))
+                }
             }
         }
         Ok(())
@@ -135,7 +138,9 @@ impl Admin {
         for result in results {
             match result {
                 Ok(_) | Err((_, RDKafkaErrorCode::UnknownTopicOrPartition)) => {}
-                Err((topic, code)) => return Err(admin_error(format!("deleting topic `{topic}`"), code)),
+                Err((topic, code)) => {
+                    return Err(admin_error(format!("deleting topic `{topic}`"), code))
+                }
             }
         }
         Ok(())

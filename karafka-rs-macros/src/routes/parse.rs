@@ -132,7 +132,11 @@ impl Parse for TopicConfig {
         while !body.is_empty() {
             if body.peek(LitStr) {
                 let key: LitStr = body.parse()?;
-                if config.settings.iter().any(|(k, _)| k.value() == key.value()) {
+                if config
+                    .settings
+                    .iter()
+                    .any(|(k, _)| k.value() == key.value())
+                {
                     let message = format!("setting {:?} is given twice", key.value());
                     return Err(Error::new(key.span(), message));
                 }

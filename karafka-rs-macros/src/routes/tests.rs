@@ -280,7 +280,10 @@ fn topic_config_rejects_unknown_options_zero_partitions_and_repeated_settings() 
     let unknown = expand_error(quote! {
         consumer_group g { topic t { consumer: A, config: { partition: 3 } } }
     });
-    assert!(unknown.starts_with("unknown config option `partition`"), "{unknown}");
+    assert!(
+        unknown.starts_with("unknown config option `partition`"),
+        "{unknown}"
+    );
     let zero = expand_error(quote! {
         consumer_group g { topic t { consumer: A, config: { partitions: 0 } } }
     });
@@ -288,7 +291,10 @@ fn topic_config_rejects_unknown_options_zero_partitions_and_repeated_settings() 
     let twice = expand_error(quote! {
         consumer_group g { topic t { consumer: A, config: { "retention.ms": 1, "retention.ms": 2 } } }
     });
-    assert!(twice.contains("setting \"retention.ms\" is given twice"), "{twice}");
+    assert!(
+        twice.contains("setting \"retention.ms\" is given twice"),
+        "{twice}"
+    );
 }
 
 #[test]

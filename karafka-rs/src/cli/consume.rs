@@ -83,7 +83,11 @@ fn read(
     eprintln!(
         "Reading {} ({partitions} partitions) from {}; Ctrl-C stops",
         args.topic,
-        if args.from_beginning { "the beginning" } else { "now on" }
+        if args.from_beginning {
+            "the beginning"
+        } else {
+            "now on"
+        }
     );
     let mut printed = 0;
     while !stop.load(Ordering::Acquire) && args.count.is_none_or(|n| printed < n) {

@@ -66,7 +66,8 @@ fn brokers(app: &App) -> String {
     }
     match EmbeddedBroker::discover(app.root(), &config.client_id) {
         Some(address) => format!("{address} (embedded development broker, running)"),
-        None => "embedded development broker (not running; `server` or `broker` starts it)"
-            .to_owned(),
+        None => {
+            "embedded development broker (not running; `server` or `broker` starts it)".to_owned()
+        }
     }
 }

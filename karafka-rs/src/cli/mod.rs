@@ -68,7 +68,10 @@ enum Commands {
         metrics: Option<String>,
     },
     /// Shows versions, settings (secrets filtered), brokers and routes
-    #[command(visible_alias = "i", after_help = "Example:\n  app info --env production")]
+    #[command(
+        visible_alias = "i",
+        after_help = "Example:\n  app info --env production"
+    )]
     Info,
     /// Shows the routing table: group, topic, consumer, deserializer, backend, DLQ
     #[command(visible_alias = "ro", after_help = "Example:\n  app routes")]

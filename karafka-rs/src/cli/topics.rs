@@ -102,7 +102,10 @@ pub(super) async fn run(app: &App, action: Action) -> anyhow::Result<bool> {
             admin.delete(&present).await?;
             for topic in &declared {
                 if present.contains(&topic.name.as_str()) {
-                    println!("{}", paint(&format!("delete {}", topic.name), Paint::Yellow));
+                    println!(
+                        "{}",
+                        paint(&format!("delete {}", topic.name), Paint::Yellow)
+                    );
                 } else {
                     println!("absent {}", topic.name);
                 }

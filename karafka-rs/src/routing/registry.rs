@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::definition::{ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig};
+use super::definition::{
+    ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig,
+};
 use crate::config::{is_kafka_name, Backend, Config, InitialOffset};
 use crate::error::{Error, Result};
 use crate::processing::erased::ConsumerFactory;
