@@ -57,7 +57,8 @@ enum Commands {
 }
 
 #[derive(Debug, Args)]
-#[group(id = "source", required = true, multiple = false, args = ["path", "git"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["path", "git"])))]
 struct InstallArgs {
     /// The karafka-rs crate's directory (the crate is not published)
     #[arg(long, value_name = "DIR")]
