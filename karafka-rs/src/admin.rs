@@ -225,8 +225,10 @@ impl Step {
         match self {
             Step::Create(spec) => {
                 let mut line = format!(
-                    "create {} ({} partitions, replication factor {}",
-                    spec.name, spec.partitions, spec.replication_factor
+                    "create {} ({}, replication factor {}",
+                    spec.name,
+                    partitions(spec.partitions),
+                    spec.replication_factor
                 );
                 for (key, value) in spec.settings {
                     line.push_str(&format!(", {key}={value}"));
@@ -235,19 +237,30 @@ impl Step {
                 line
             }
             Step::AddPartitions { topic, from, to } => {
-                format!("repartition {topic} (from {from} to {to} partitions)")
+                format!("repartition {topic} (from {from} to {})", partitions(*to))
             }
             Step::CannotShrink {
                 topic,
                 has,
                 declared,
             } => format!(
-                "keep {topic} ({has} partitions; {declared} declared, but Kafka cannot remove partitions)"
+                "keep {topic} ({}; {declared} declared, but Kafka cannot remove partitions)",
+                partitions(*has)
             ),
-            Step::UpToDate { topic, partitions } => {
-                format!("keep {topic} ({partitions} partitions, up to date)")
-            }
+            Step::UpToDate {
+                topic,
+                partitions: has,
+            } => format!("keep {topic} ({}, up to date)", partitions(*has)),
         }
+    }
+}
+
+/// `1 partition`, `3 partitions`.
+fn partitions(n: i32) -> String {
+    if n == 1 {
+        "1 partition".to_owned()
+    } else {
+        format!("{n} partitions")
     }
 }
 
@@ -297,4 +310,80 @@ pub async fn apply(admin: &Admin, steps: &[Step]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::routing::definition::{ConsumerGroupDef, RouteOptions, TopicConfig, TopicDef};
+    use crate::routing::Routes;
+    use crate::{Consumer, Context, Messages};
+
+    #[derive(Default)]
+    struct Nothing;
+
+    impl Consumer for Nothing {
+        type Payload = serde_json::Value;
+        async fn consume(
+            &mut self,
+            _ctx: &mut Context,
+            _messages: Messages<serde_json::Value>,
+        ) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    fn topic(name: &str, partitions: Option<i32>) -> TopicDef {
+        let options = RouteOptions {
+            config: partitions.map(|p| TopicConfig {
+                partitions: Some(p),
+                ..TopicConfig::default()
+            }),
+            ..RouteOptions::default()
+        };
+        TopicDef::new::<Nothing, _>(name, crate::deserializers::Json, options)
+    }
+
+    fn app() -> App {
+        let config = Config {
+            default_partitions: 2,
+            ..Config::default()
+        };
+        let group = ConsumerGroupDef::new(
+            "g",
+            RouteOptions::default(),
+            vec![
+                topic("missing", Some(6)),
+                topic("small", Some(4)),
+                topic("large", Some(2)),
+                topic("undeclared", None),
+                topic("exact", Some(3)),
+            ],
+        );
+        let routes = Routes::from_definitions(vec![group], &config).unwrap();
+        App::new(std::env::temp_dir(), config, routes)
+    }
+
+    #[test]
+    fn plan_creates_missing_topics_grows_small_ones_and_never_shrinks() {
+        let existing: BTreeMap<String, i32> =
+            [("small", 1), ("large", 5), ("undeclared", 9), ("exact", 3)]
+                .into_iter()
+                .map(|(name, partitions)| (name.to_owned(), partitions))
+                .collect();
+        let steps = plan(&app(), &existing);
+        let lines: Vec<String> = steps.iter().map(Step::describe).collect();
+        assert_eq!(
+            lines,
+            [
+                "keep exact (3 partitions, up to date)",
+                "keep large (5 partitions; 2 declared, but Kafka cannot remove partitions)",
+                "create missing (6 partitions, replication factor 1)",
+                "repartition small (from 1 to 4 partitions)",
+                "keep undeclared (9 partitions, up to date)",
+            ]
+        );
+        assert_eq!(steps.iter().filter(|s| s.changes()).count(), 2);
+    }
 }

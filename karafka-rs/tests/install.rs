@@ -20,13 +20,18 @@ fn karafka_dir() -> &'static str {
 /// This build's target directory (the test binary is `<target>/debug/deps/install-*`).
 fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    exe.ancestors().nth(3).expect("<target>/<profile>/deps/<exe>").to_owned()
+    exe.ancestors()
+        .nth(3)
+        .expect("<target>/<profile>/deps/<exe>")
+        .to_owned()
 }
 
 /// `cargo` with the generator on PATH (as `cargo install` would put it), the
 /// shared target directory, and none of the karafka overrides of the caller.
 fn cargo(dir: &Path) -> Command {
-    let generator_dir = Path::new(GENERATOR).parent().expect("the generator's directory");
+    let generator_dir = Path::new(GENERATOR)
+        .parent()
+        .expect("the generator's directory");
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![generator_dir.to_owned()];
     paths.extend(std::env::split_paths(&path));
@@ -302,5 +307,9 @@ fn install_without_a_source_is_a_usage_error() {
     let workspace = tempfile::tempdir().unwrap();
     let refused = generator(workspace.path(), &["install"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(text(&refused).contains("--path <DIR>"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("--path <DIR>"),
+        "{}",
+        text(&refused)
+    );
 }
