@@ -211,7 +211,22 @@ fn installed_app_builds_runs_its_server_and_logs_a_produced_message() {
     );
     drop(server);
 
-    // Inside the app, `cargo karafka` is the app; the generator runs as itself.
+    // Inside the app, `cargo karafka` is the app, which points to the generator.
+    let through_alias = cargo(&app)
+        .args(["karafka", "install", "--path", karafka_dir()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        through_alias.status.code(),
+        Some(2),
+        "{}",
+        text(&through_alias)
+    );
+    assert!(
+        text(&through_alias).contains("run `cargo-karafka install ...` instead"),
+        "{}",
+        text(&through_alias)
+    );
     let before = snapshot(&app);
     let again = generator(&app, &["install", "--path", karafka_dir()]);
     let out = text(&again);

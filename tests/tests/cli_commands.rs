@@ -231,3 +231,14 @@ fn broker_runs_standalone_and_the_apps_other_commands_find_it() {
     assert_eq!(code, Some(1), "the stopped broker is gone: {err}");
     assert!(err.contains("no embedded broker running"), "{err}");
 }
+
+#[test]
+fn the_generators_commands_in_an_app_point_to_cargo_karafka() {
+    let dir = app_dir("");
+    let (code, _, err) = catalog(dir.path(), &["install", "--path", "../karafka-rs"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("run `cargo-karafka install ...` instead"),
+        "{err}"
+    );
+}

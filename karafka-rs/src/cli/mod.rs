@@ -135,6 +135,17 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
                 .map(|n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "app".to_owned());
+    if let Some(generator) = std::env::args()
+        .nth(1)
+        .filter(|a| a == "install" || a == "new")
+    {
+        // Inside an app the cargo alias makes `cargo karafka` this binary, so the
+        // generator's commands land here.
+        eprintln!(
+            "error: `{generator}` is a command of the generator, not of this app: inside an app `cargo karafka` runs the app (the alias in .cargo/config.toml); run `cargo-karafka {generator} ...` instead"
+        );
+        std::process::exit(2);
+    }
     let matches = Cli::command().bin_name(name).get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     crate::logging::init();
