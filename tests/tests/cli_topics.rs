@@ -160,3 +160,43 @@ fn migrate_against_an_unreachable_broker_exits_1_naming_the_brokers() {
         "{err}"
     );
 }
+
+#[test]
+fn server_boot_creates_missing_topics_with_their_declared_partitions() {
+    let tansu = Tansu::start();
+    let dir = app_dir(
+        "client_id = \"catalog\"\ndefault_partitions = 1\n[kafka]\n\"session.timeout.ms\" = 6000\n",
+    );
+    let mut server = karafka_tests::process::AppProcess::spawn(
+        Path::new(CATALOG),
+        &["server"],
+        &[
+            ("KARAFKA_ROOT", dir.path().to_str().unwrap()),
+            ("KARAFKA_BROKERS", tansu.address()),
+        ],
+    );
+    assert!(
+        server.wait_for_line("Running Karafka server", std::time::Duration::from_secs(60)),
+        "{}",
+        server.log()
+    );
+    assert!(
+        server.log().contains(
+            "Created missing topics audit_log (1 partition), prices (3 partitions), prices_dlq (1 partition), products (3 partitions)"
+        ),
+        "{}",
+        server.log()
+    );
+    let topics = cluster_topics(tansu.address());
+    assert_eq!(topics.get("products"), Some(&3), "{topics:?}");
+    assert_eq!(topics.get("audit_log"), Some(&1), "{topics:?}");
+    server.signal(libc::SIGTERM);
+    assert_eq!(
+        server
+            .wait_exit(std::time::Duration::from_secs(30))
+            .and_then(|s| s.code()),
+        Some(0),
+        "{}",
+        server.log()
+    );
+}

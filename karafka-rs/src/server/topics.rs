@@ -22,7 +22,10 @@ pub(crate) async fn check(app: &App, brokers: &str) -> Result<()> {
     }
     let names: Vec<String> = missing
         .iter()
-        .map(|t| format!("{} ({} partitions)", t.name, t.partitions))
+        .map(|t| match t.partitions {
+            1 => format!("{} (1 partition)", t.name),
+            n => format!("{} ({n} partitions)", t.name),
+        })
         .collect();
     if app.config().creates_missing_topics() {
         admin.create(&missing).await?;
