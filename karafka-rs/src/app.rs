@@ -161,7 +161,7 @@ impl App {
         }
         EmbeddedBroker::discover(&self.root, &self.config.client_id).ok_or_else(|| {
             Error::Embedded(format!(
-                "no brokers configured and no embedded broker running for the app in {} (client_id `{}`): start the server first, or set KARAFKA_BROKERS",
+                "no brokers configured and no embedded broker running for the app in {} (client_id `{}`): start `server` or `broker` first, or set KARAFKA_BROKERS",
                 self.root.display(),
                 self.config.client_id
             ))

@@ -59,7 +59,7 @@ mod server;
 extern crate self as karafka;
 
 pub use app::App;
-pub use cli::EXIT_FORCED_SHUTDOWN;
+pub use cli::{EXIT_FORCED_SHUTDOWN, EXIT_TOPICS_CHANGED};
 pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};

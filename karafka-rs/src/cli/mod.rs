@@ -20,7 +20,7 @@ use send::MessageArgs;
 pub const EXIT_FORCED_SHUTDOWN: i32 = 2;
 
 /// Exit code of `topics migrate` (and `create`, `delete`) when it changed the cluster.
-pub const EXIT_CHANGED: i32 = 2;
+pub const EXIT_TOPICS_CHANGED: i32 = 2;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -195,7 +195,7 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
         Commands::Topics { action } => {
             let changed = topics::run(&app, action).await?;
             if changed {
-                std::process::exit(EXIT_CHANGED);
+                std::process::exit(EXIT_TOPICS_CHANGED);
             }
             Ok(())
         }
