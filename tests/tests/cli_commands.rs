@@ -183,6 +183,20 @@ fn broker_runs_standalone_and_the_apps_other_commands_find_it() {
         "{out}"
     );
 
+    let (code, out, err) = catalog(dir.path(), &["topics", "migrate"]);
+    assert_eq!(
+        code,
+        Some(0),
+        "the broker made every declared topic: {out}{err}"
+    );
+    assert!(out.ends_with("nothing to change\n"), "{out}");
+    let (code, out, err) = catalog(dir.path(), &["topics", "delete"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.contains("the embedded development broker cannot delete topics"),
+        "{err}"
+    );
+
     let (code, out, err) = catalog(dir.path(), &["produce", "products", r#"{"sku":1}"#]);
     assert_eq!(code, Some(0), "{out}{err}");
     let (code, out, err) = catalog(

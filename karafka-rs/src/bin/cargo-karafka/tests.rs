@@ -226,3 +226,18 @@ fn a_directory_without_a_manifest_is_refused_with_what_to_do() {
         "{error:#}"
     );
 }
+
+#[test]
+fn every_template_placeholder_is_one_install_fills_in() {
+    let all = crate::templates::FILES
+        .iter()
+        .chain([&crate::templates::CARGO_CONFIG]);
+    for template in all {
+        let rendered = crate::templates::render(template, "shop");
+        assert!(
+            !rendered.contains("{{") && !rendered.contains("}}"),
+            "{} keeps a placeholder:\n{rendered}",
+            template.path
+        );
+    }
+}
