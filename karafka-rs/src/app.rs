@@ -58,6 +58,29 @@ impl App {
         self
     }
 
+    /// This app in environment `env` (what `--env` does): same settings and
+    /// routes, validated again; it becomes the process's current app.
+    pub fn in_environment(&self, env: &str) -> Result<App> {
+        let mut config = (*self.config).clone();
+        config.environment = env.to_owned();
+        config.validate()?;
+        let app = App {
+            root: self.root.clone(),
+            config: Arc::new(config),
+            routes: self.routes.clone(),
+            monitor: self.monitor.clone(),
+        };
+        shared::adopt(&app);
+        Ok(app)
+    }
+
+    /// This app with `routes` instead of its own (a subset, for `server --topics`).
+    pub fn with_routes(mut self, routes: Routes) -> App {
+        self.routes = routes;
+        shared::refresh(&self);
+        self
+    }
+
     /// Whether `other` is this app (or a clone of it).
     pub(crate) fn same_as(&self, other: &App) -> bool {
         Arc::ptr_eq(&self.config, &other.config)
@@ -138,7 +161,7 @@ impl App {
         }
         EmbeddedBroker::discover(&self.root, &self.config.client_id).ok_or_else(|| {
             Error::Embedded(format!(
-                "no brokers configured and no embedded broker running for the app in {} (client_id `{}`): start the server first, or set KARAFKA_BROKERS",
+                "no brokers configured and no embedded broker running for the app in {} (client_id `{}`): start `server` or `broker` first, or set KARAFKA_BROKERS",
                 self.root.display(),
                 self.config.client_id
             ))

@@ -55,6 +55,15 @@ impl EmbeddedBroker {
             .map_err(|e| Error::Embedded(format!("cannot create topic `{topic}`: {e}")))
     }
 
+    /// Creates the topics `app`'s routes declare, with their declared partitions
+    /// (the mock cluster has no CreateTopics API, so `topics migrate` cannot).
+    pub fn create_declared_topics(&self, app: &crate::App) -> Result<()> {
+        for topic in app.routes().declared_topics() {
+            self.create_topic(&topic.name, topic.partitions(app.config()))?;
+        }
+        Ok(())
+    }
+
     /// The mock cluster's own API, for fault injection in tests.
     pub fn mock(&self) -> MockCluster<'_, DefaultProducerContext> {
         self.anchor

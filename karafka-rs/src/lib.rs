@@ -37,6 +37,7 @@
 //! }
 //! ```
 
+pub mod admin;
 mod app;
 mod cli;
 pub mod config;
@@ -58,7 +59,7 @@ mod server;
 extern crate self as karafka;
 
 pub use app::App;
-pub use cli::EXIT_FORCED_SHUTDOWN;
+pub use cli::{EXIT_FORCED_SHUTDOWN, EXIT_TOPICS_CHANGED};
 pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};
@@ -77,7 +78,7 @@ pub use server::ServerHandle;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::routing::definition::{
-        ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicDef,
+        ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig, TopicDef,
     };
     pub use inventory;
     pub use std::sync::OnceLock;

@@ -109,6 +109,23 @@ fn options(options: &RouteOptions) -> TokenStream {
         });
         fields.push(quote!(dead_letter_queue: #value));
     }
+    if let Some(config) = &options.config {
+        let optional = |value: &Option<syn::LitInt>| match value {
+            Some(value) => some(value.to_token_stream()),
+            None => quote!(::core::option::Option::None),
+        };
+        let partitions = optional(&config.partitions);
+        let replication_factor = optional(&config.replication_factor);
+        let settings = config.settings.iter().map(|(k, v)| quote!((#k, #v)));
+        let value = some(quote! {
+            ::karafka::__private::TopicConfig {
+                partitions: #partitions,
+                replication_factor: #replication_factor,
+                settings: &[#(#settings),*],
+            }
+        });
+        fields.push(quote!(config: #value));
+    }
     quote! {
         ::karafka::__private::RouteOptions {
             #(#fields,)*

@@ -39,6 +39,7 @@ const TOPIC_OPTIONS: &[&str] = &[
     "manual_offset_management",
     "tick_interval",
     "dead_letter_queue",
+    "config",
 ];
 
 /// Keys of `dead_letter_queue: { ... }`.
@@ -105,6 +106,86 @@ pub(crate) struct RouteOptions {
     pub(crate) tick_interval: Option<LitInt>,
     /// `dead_letter_queue: { topic: "<name>", max_retries: <n> }`.
     pub(crate) dead_letter_queue: Option<DeadLetterQueue>,
+    /// `config: { partitions: <n>, replication_factor: <n>, "<kafka setting>": <value> }` (topics only).
+    pub(crate) config: Option<TopicConfig>,
+}
+
+/// `config: { partitions: <n>, replication_factor: <n>, "retention.ms": "86400000", ... }`.
+pub(crate) struct TopicConfig {
+    /// `partitions: <n>`, as an `i32`-suffixed literal.
+    pub(crate) partitions: Option<LitInt>,
+    /// `replication_factor: <n>`, as an `i32`-suffixed literal.
+    pub(crate) replication_factor: Option<LitInt>,
+    /// Topic-level Kafka settings: the key and its value as string literals.
+    pub(crate) settings: Vec<(LitStr, LitStr)>,
+}
+
+impl Parse for TopicConfig {
+    fn parse(input: ParseStream) -> Result<Self> {
+        let body;
+        braced!(body in input);
+        let mut config = TopicConfig {
+            partitions: None,
+            replication_factor: None,
+            settings: Vec::new(),
+        };
+        while !body.is_empty() {
+            if body.peek(LitStr) {
+                let key: LitStr = body.parse()?;
+                if config
+                    .settings
+                    .iter()
+                    .any(|(k, _)| k.value() == key.value())
+                {
+                    let message = format!("setting {:?} is given twice", key.value());
+                    return Err(Error::new(key.span(), message));
+                }
+                body.parse::<Token![:]>()?;
+                let value = setting_value(&body, &key)?;
+                config.settings.push((key, value));
+            } else {
+                let expected = "`partitions`, `replication_factor` or a Kafka topic setting as a string (\"retention.ms\")";
+                if !body.peek(Ident::peek_any) {
+                    return Err(body.error(format!("expected {expected}")));
+                }
+                let key = body.call(Ident::parse_any)?;
+                let slot = match key.to_string().as_str() {
+                    "partitions" => &mut config.partitions,
+                    "replication_factor" => &mut config.replication_factor,
+                    _ => {
+                        let message = format!("unknown config option `{key}`; expected {expected}");
+                        return Err(Error::new(key.span(), message));
+                    }
+                };
+                body.parse::<Token![:]>()?;
+                let option = key.to_string();
+                set_once(slot, &key, || integer(&body, &option, "i32", 1))?;
+            }
+            if !body.is_empty() {
+                body.parse::<Token![,]>()?;
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// A Kafka setting's value: a string, integer or boolean literal, kept as text.
+fn setting_value(input: ParseStream, key: &LitStr) -> Result<LitStr> {
+    if input.peek(LitStr) {
+        return input.parse();
+    }
+    if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        return Ok(LitStr::new(lit.base10_digits(), lit.span()));
+    }
+    if input.peek(LitBool) {
+        let lit: LitBool = input.parse()?;
+        return Ok(LitStr::new(&lit.value.to_string(), lit.span));
+    }
+    Err(input.error(format!(
+        "expected the value of {:?}: a string, integer or boolean literal",
+        key.value()
+    )))
 }
 
 /// `dead_letter_queue: { topic: "<name>", max_retries: <n> }`.
@@ -268,6 +349,7 @@ impl RouteOptions {
                 integer(input, "tick_interval", "u64", 1)
             }),
             "dead_letter_queue" => set_once(&mut self.dead_letter_queue, key, || input.parse()),
+            "config" => set_once(&mut self.config, key, || input.parse()),
             _ => Err(Error::new(key.span(), format!("unknown option `{key}`"))),
         }
     }
@@ -350,6 +432,7 @@ fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<L
     }
     let fits = match suffix {
         "u32" => u32::try_from(value).is_ok(),
+        "i32" => i32::try_from(value).is_ok(),
         _ => true,
     };
     if !fits {

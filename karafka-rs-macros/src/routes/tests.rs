@@ -252,3 +252,58 @@ fn an_option_of_the_other_level_is_unknown() {
         "{error}"
     );
 }
+
+#[test]
+fn topic_config_is_emitted_with_partitions_replication_and_settings_as_text() {
+    let expansion = expand(quote! {
+        consumer_group g {
+            topic t {
+                consumer: A,
+                config: { partitions: 6, "retention.ms": 86400000, "cleanup.policy": "compact" },
+            }
+        }
+    });
+    assert_contains(
+        &expansion,
+        quote! {
+            config: ::core::option::Option::Some(::karafka::__private::TopicConfig {
+                partitions: ::core::option::Option::Some(6i32),
+                replication_factor: ::core::option::Option::None,
+                settings: &[("retention.ms", "86400000"), ("cleanup.policy", "compact")],
+            }),
+        },
+    );
+}
+
+#[test]
+fn topic_config_rejects_unknown_options_zero_partitions_and_repeated_settings() {
+    let unknown = expand_error(quote! {
+        consumer_group g { topic t { consumer: A, config: { partition: 3 } } }
+    });
+    assert!(
+        unknown.starts_with("unknown config option `partition`"),
+        "{unknown}"
+    );
+    let zero = expand_error(quote! {
+        consumer_group g { topic t { consumer: A, config: { partitions: 0 } } }
+    });
+    assert!(zero.contains("`partitions` must be at least 1"), "{zero}");
+    let twice = expand_error(quote! {
+        consumer_group g { topic t { consumer: A, config: { "retention.ms": 1, "retention.ms": 2 } } }
+    });
+    assert!(
+        twice.contains("setting \"retention.ms\" is given twice"),
+        "{twice}"
+    );
+}
+
+#[test]
+fn config_is_a_topic_option_only() {
+    let error = expand_error(quote! {
+        consumer_group g { config: { partitions: 3 }, topic t { consumer: A } }
+    });
+    assert!(
+        error.starts_with("unknown consumer group option `config`"),
+        "{error}"
+    );
+}

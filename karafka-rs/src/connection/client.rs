@@ -58,6 +58,19 @@ pub(crate) fn producer_config(config: &Config, brokers: &str) -> ClientConfig {
     client
 }
 
+/// The settings of a consumer outside any consumer group's work (the CLI's
+/// `consume`): it reads assigned partitions and never commits.
+pub(crate) fn reader_config(config: &Config, brokers: &str) -> ClientConfig {
+    let mut client = base_config(config, brokers);
+    client
+        .set("group.id", format!("{}_cli_reader", config.client_id))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false");
+    apply_user_settings(&mut client, config, Role::Consumer);
+    client.set("enable.auto.offset.store", "false");
+    client
+}
+
 fn base_config(config: &Config, brokers: &str) -> ClientConfig {
     let mut client = ClientConfig::new();
     client

@@ -24,6 +24,19 @@ pub struct RouteOptions {
     pub tick_interval: Option<u64>,
     /// Where messages go after `max_retries` failed retries.
     pub dead_letter_queue: Option<DeadLetterQueue>,
+    /// How the topic is declared on the cluster (`topics create | migrate`, boot creation).
+    pub config: Option<TopicConfig>,
+}
+
+/// The `config` route option: the topic as `topics migrate` declares it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TopicConfig {
+    /// Partitions (unset: the configuration's `default_partitions`).
+    pub partitions: Option<i32>,
+    /// Replication factor (unset: 1).
+    pub replication_factor: Option<i32>,
+    /// Topic-level Kafka settings, such as `("retention.ms", "86400000")`.
+    pub settings: &'static [(&'static str, &'static str)],
 }
 
 /// The `dead_letter_queue` route option.
@@ -49,6 +62,7 @@ impl RouteOptions {
                 .or(fallback.manual_offset_management),
             tick_interval: self.tick_interval.or(fallback.tick_interval),
             dead_letter_queue: self.dead_letter_queue.or(fallback.dead_letter_queue),
+            config: self.config.or(fallback.config),
         }
     }
 }

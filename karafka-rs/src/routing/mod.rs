@@ -7,5 +7,5 @@
 pub mod definition;
 mod registry;
 
-pub use definition::RouteOptions;
-pub use registry::{ConsumerGroup, Routes, Topic};
+pub use definition::{RouteOptions, TopicConfig};
+pub use registry::{ConsumerGroup, DeclaredTopic, Routes, Topic};

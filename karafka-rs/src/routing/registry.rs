@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::definition::{ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource};
+use super::definition::{
+    ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig,
+};
 use crate::config::{is_kafka_name, Backend, Config, InitialOffset};
 use crate::error::{Error, Result};
 use crate::processing::erased::ConsumerFactory;
@@ -33,6 +35,8 @@ pub struct Topic {
     pub tick_interval: Option<std::time::Duration>,
     /// Where messages go after too many failed retries, if anywhere.
     pub dead_letter_queue: Option<DeadLetterQueue>,
+    /// How the topic is declared on the cluster, if the route says.
+    pub config: Option<TopicConfig>,
     /// Where the route was declared.
     pub location: &'static str,
     pub(crate) factory: ConsumerFactory,
@@ -52,6 +56,7 @@ impl std::fmt::Debug for Topic {
             .field("manual_offset_management", &self.manual_offset_management)
             .field("tick_interval", &self.tick_interval)
             .field("dead_letter_queue", &self.dead_letter_queue)
+            .field("config", &self.config)
             .finish()
     }
 }
@@ -128,6 +133,7 @@ impl Routes {
             manual_offset_management: Some(false),
             tick_interval: None,
             dead_letter_queue: None,
+            config: None,
         };
         let mut by_name: BTreeMap<String, ConsumerGroup> = BTreeMap::new();
         let mut order = Vec::new();
@@ -172,6 +178,9 @@ impl Routes {
                         topic.name, group.name
                     )));
                 }
+                if let Some(config) = &options.config {
+                    check_topic_config(config, &topic.name, &group.name)?;
+                }
                 entry.topics.push(Topic {
                     name: Arc::from(topic.name.as_str()),
                     consumer_name: topic.consumer_name,
@@ -184,6 +193,7 @@ impl Routes {
                     manual_offset_management: options.manual_offset_management.unwrap_or(false),
                     tick_interval: options.tick_interval.map(std::time::Duration::from_millis),
                     dead_letter_queue: options.dead_letter_queue,
+                    config: options.config,
                     location,
                     factory: topic.factory,
                 });
@@ -219,6 +229,55 @@ impl Routes {
         }
         self.groups.retain(|g| names.contains(&&*g.name));
         Ok(self)
+    }
+
+    /// Only the topics named in `names` (what Karafka's `server --topics` runs);
+    /// groups left without topics are dropped, and a name that is not routed is an error.
+    pub fn only_topics(mut self, names: &[&str]) -> Result<Routes> {
+        let routed = |n: &str| {
+            self.groups
+                .iter()
+                .any(|g| g.topics.iter().any(|t| &*t.name == n))
+        };
+        if let Some(unknown) = names.iter().find(|n| !routed(n)) {
+            let known: Vec<&str> = self
+                .groups
+                .iter()
+                .flat_map(|g| g.topics.iter().map(|t| &*t.name))
+                .collect();
+            return Err(Error::Routing(format!(
+                "no topic `{unknown}` is routed; routed topics: {}",
+                known.join(", ")
+            )));
+        }
+        for group in &mut self.groups {
+            group.topics.retain(|t| names.contains(&&*t.name));
+        }
+        self.groups.retain(|g| !g.topics.is_empty());
+        Ok(self)
+    }
+
+    /// The topics the app needs on the cluster: every active routed topic and
+    /// every dead letter queue topic, each once, sorted by name, with the
+    /// `config` of the first route that declares one.
+    pub fn declared_topics(&self) -> Vec<DeclaredTopic> {
+        let mut declared: BTreeMap<&str, Option<TopicConfig>> = BTreeMap::new();
+        for topic in self.active_groups().flat_map(|g| g.active_topics()) {
+            let slot = declared.entry(&topic.name).or_default();
+            if slot.is_none() {
+                *slot = topic.config;
+            }
+        }
+        for dlq in self.dead_letter_topics() {
+            declared.entry(dlq).or_default();
+        }
+        declared
+            .into_iter()
+            .map(|(name, config)| DeclaredTopic {
+                name: name.to_owned(),
+                config: config.unwrap_or_default(),
+            })
+            .collect()
     }
 
     /// Every consumer group, in declaration order.
@@ -257,6 +316,41 @@ impl Routes {
         names.dedup();
         names
     }
+}
+
+/// A topic the app needs on the cluster, as its routes declare it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredTopic {
+    /// Topic name.
+    pub name: String,
+    /// Its declared settings (all unset when no route declares any).
+    pub config: TopicConfig,
+}
+
+impl DeclaredTopic {
+    /// Declared partitions, else `default_partitions`.
+    pub fn partitions(&self, config: &Config) -> i32 {
+        self.config.partitions.unwrap_or(config.default_partitions)
+    }
+
+    /// Declared replication factor, else 1.
+    pub fn replication_factor(&self) -> i32 {
+        self.config.replication_factor.unwrap_or(1)
+    }
+}
+
+fn check_topic_config(config: &TopicConfig, topic: &str, group: &str) -> Result<()> {
+    for (key, value) in [
+        ("partitions", config.partitions),
+        ("replication_factor", config.replication_factor),
+    ] {
+        if value.is_some_and(|v| v < 1) {
+            return Err(Error::Routing(format!(
+                "topic `{topic}` in consumer group `{group}`: config `{key}` must be at least 1"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_name(kind: &str, name: &str, location: &str) -> Result<()> {

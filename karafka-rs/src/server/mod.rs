@@ -95,24 +95,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     for line in banner::lines(app.config(), app.routes(), &brokers, note) {
         tracing::info!(target: "karafka", "{line}");
     }
-    let missing = topics::missing_topics(&app, &brokers).await?;
-    if !missing.is_empty() {
-        if app.config().creates_missing_topics() {
-            topics::create(&app, &brokers, &missing).await?;
-            tracing::info!(
-                target: "karafka",
-                "Created missing topics {} with {} partitions",
-                missing.join(", "),
-                app.config().default_partitions
-            );
-        } else {
-            tracing::warn!(
-                target: "karafka",
-                "Routed topics missing on the cluster: {}; their consumers wait until they exist (create them, or set auto_create_topics = true)",
-                missing.join(", ")
-            );
-        }
-    }
+    topics::check(&app, &brokers).await?;
 
     // The process's shared producer, for responders called by consumers and app code.
     crate::producer::shared::serve(&app, &brokers)?;
@@ -180,13 +163,7 @@ fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
         return Ok((found, None));
     }
     let mut broker = EmbeddedBroker::start()?;
-    // The mock cluster has no CreateTopics API: create the routed topics through its own.
-    for topic in app.routes().active_topic_names() {
-        broker.create_topic(&topic, config.default_partitions)?;
-    }
-    for topic in app.routes().dead_letter_topics() {
-        broker.create_topic(topic, config.default_partitions)?;
-    }
+    broker.create_declared_topics(app)?;
     broker.advertise(app.root(), &config.client_id)?;
     Ok((broker.bootstrap_servers().to_owned(), Some(broker)))
 }

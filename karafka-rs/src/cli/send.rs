@@ -1,69 +1,23 @@
-//! The app's command line: `server`, `produce`, `respond`. The app's own binary is the CLI.
+//! `produce` and `respond`: one message (or one responder call) from the
+//! command line, or one per line of stdin.
 
 use std::io::{BufRead, IsTerminal};
 use std::time::Duration;
 
 use anyhow::anyhow;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use futures::stream::{FuturesOrdered, StreamExt};
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::instrumentation::MetricsListener;
 use crate::producer::{Delivery, Producer, Record};
 use crate::responders::{deliver, registry};
-
-/// Exit code of a server whose graceful shutdown ran past `shutdown_timeout`.
-pub const EXIT_FORCED_SHUTDOWN: i32 = 2;
 
 /// Most messages of a stdin run awaiting their acknowledgement at once.
 const STDIN_WINDOW: usize = 5_000;
 
-#[derive(Debug, Parser)]
-#[command(
-    about = "A karafka-rs application",
-    after_help = "Examples:\n  app server\n  app server --metrics 127.0.0.1:9394\n  app produce users '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'\n  app produce users - --key user-1 < events.jsonl\n  app respond UsersResponder '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'\n  app respond UsersResponder - --header source=backfill < events.jsonl"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Commands,
-}
-
-#[derive(Debug, Subcommand)]
-enum Commands {
-    /// Runs the consumers until SIGINT or SIGTERM
-    #[command(visible_alias = "s")]
-    Server {
-        /// Serve Prometheus metrics on http://ADDR/metrics and a liveness check
-        /// on http://ADDR/live (e.g. 127.0.0.1:9394; port 0 picks a free one)
-        #[arg(long, value_name = "ADDR")]
-        metrics: Option<String>,
-    },
-    /// Sends a payload to a topic as it is and waits for the broker's acknowledgement
-    #[command(visible_alias = "p")]
-    Produce {
-        /// Destination topic
-        topic: String,
-        /// The payload, sent as given; `-` sends each line of stdin as one message
-        payload: String,
-        #[command(flatten)]
-        message: MessageArgs,
-    },
-    /// Runs a registered responder on JSON input and waits for its messages' acknowledgements
-    #[command(visible_alias = "r")]
-    Respond {
-        /// The responder's type name, e.g. UsersResponder
-        responder: String,
-        /// The responder's input as JSON; `-` reads one JSON input per line of stdin
-        input: String,
-        #[command(flatten)]
-        message: MessageArgs,
-    },
-}
-
 /// Options for every message a command sends (they win over a responder's own).
 #[derive(Debug, clap::Args)]
-struct MessageArgs {
+pub(super) struct MessageArgs {
     /// Message key
     #[arg(long)]
     key: Option<String>,
@@ -101,88 +55,61 @@ fn parse_header(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{text}` is not of the form name=value"))
 }
 
-/// Parses the command line and runs the chosen command.
-pub(crate) async fn run(app: App) -> anyhow::Result<()> {
-    let name = std::env::args()
-        .next()
-        .and_then(|arg0| {
-            std::path::Path::new(&arg0)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "app".to_owned());
-    let matches = Cli::command().bin_name(name).get_matches();
-    let cli = Cli::from_arg_matches(&matches)?;
-    crate::logging::init();
-    match cli.command {
-        Commands::Server { metrics } => {
-            let (app, _endpoint) = match metrics {
-                Some(address) => {
-                    let listener = MetricsListener::for_config(app.config());
-                    let endpoint = listener.serve(address.as_str()).await?;
-                    let bound = endpoint.local_addr();
-                    tracing::info!(
-                        target: "karafka",
-                        "Metrics on http://{bound}/metrics, liveness on http://{bound}/live"
-                    );
-                    (app.listener(listener), Some(endpoint))
-                }
-                None => (app, None),
-            };
-            server(app).await
-        }
-        Commands::Produce {
-            topic,
-            payload,
-            message,
-        } => {
-            let producer = app.producer()?;
-            if payload == "-" {
-                let streamed =
-                    stream_stdin(&producer, |line| Ok(vec![message.record(&topic, line)])).await?;
-                println!("{}", streamed.summary(&format!("to topic {topic}")));
-                return Ok(());
-            }
-            let record = message.record(&topic, &payload);
-            let delivery = producer.send(&record).await?;
-            println!(
-                "delivered to {}/{} at offset {}",
-                record.topic, delivery.partition, delivery.offset
-            );
-            Ok(())
-        }
-        Commands::Respond {
-            responder,
-            input,
-            message,
-        } => {
-            let entry = registry::find(&responder)?;
-            let key = message.key.as_ref().map(|k| k.as_bytes().to_vec());
-            let headers = message.headers();
-            let respond = |json: &str| {
-                let mut response = entry.respond_json(json)?;
-                response.override_with(key.as_deref(), message.partition, &headers);
-                Ok(response)
-            };
-            if input == "-" {
-                let producer = app.producer()?;
-                let streamed =
-                    stream_stdin(&producer, |line| respond(line).map(|r| r.into_records())).await?;
-                println!("{}", streamed.summary(&format!("through {}", entry.name)));
-                return Ok(());
-            }
-            let response = respond(&input)?;
-            let producer = app.producer()?;
-            let responded = deliver(producer, response, Some(app.monitor().clone())).await?;
-            for delivery in responded.deliveries() {
-                println!(
-                    "delivered to {}/{} at offset {}",
-                    delivery.topic, delivery.partition, delivery.offset
-                );
-            }
-            Ok(())
-        }
+/// `produce`: sends `payload` (or each line of stdin) to `topic` as it is.
+pub(super) async fn produce(
+    app: &App,
+    topic: String,
+    payload: String,
+    message: MessageArgs,
+) -> anyhow::Result<()> {
+    let producer = app.producer()?;
+    if payload == "-" {
+        let streamed =
+            stream_stdin(&producer, |line| Ok(vec![message.record(&topic, line)])).await?;
+        println!("{}", streamed.summary(&format!("to topic {topic}")));
+        return Ok(());
     }
+    let record = message.record(&topic, &payload);
+    let delivery = producer.send(&record).await?;
+    println!(
+        "delivered to {}/{} at offset {}",
+        record.topic, delivery.partition, delivery.offset
+    );
+    Ok(())
+}
+
+/// `respond`: runs the registered responder on `input` (or each line of stdin).
+pub(super) async fn respond(
+    app: &App,
+    responder: String,
+    input: String,
+    message: MessageArgs,
+) -> anyhow::Result<()> {
+    let entry = registry::find(&responder)?;
+    let key = message.key.as_ref().map(|k| k.as_bytes().to_vec());
+    let headers = message.headers();
+    let respond = |json: &str| {
+        let mut response = entry.respond_json(json)?;
+        response.override_with(key.as_deref(), message.partition, &headers);
+        Ok(response)
+    };
+    if input == "-" {
+        let producer = app.producer()?;
+        let streamed =
+            stream_stdin(&producer, |line| respond(line).map(|r| r.into_records())).await?;
+        println!("{}", streamed.summary(&format!("through {}", entry.name)));
+        return Ok(());
+    }
+    let response = respond(&input)?;
+    let producer = app.producer()?;
+    let responded = deliver(producer, response, Some(app.monitor().clone())).await?;
+    for delivery in responded.deliveries() {
+        println!(
+            "delivered to {}/{} at offset {}",
+            delivery.topic, delivery.partition, delivery.offset
+        );
+    }
+    Ok(())
 }
 
 /// What a stdin run sent.
@@ -342,16 +269,5 @@ impl Progress {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }
-    }
-}
-
-/// Runs the server until a signal stops it; past `shutdown_timeout` the process exits 2.
-async fn server(app: App) -> anyhow::Result<()> {
-    match app.run().await {
-        Err(error @ Error::ShutdownTimeout { .. }) => {
-            tracing::error!(target: "karafka", "Forced shutdown: {error}");
-            std::process::exit(EXIT_FORCED_SHUTDOWN);
-        }
-        other => Ok(other?),
     }
 }

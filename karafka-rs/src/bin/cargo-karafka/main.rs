@@ -1,0 +1,219 @@
+//! `cargo karafka`: the karafka-rs generator. `cargo karafka install` turns a
+//! Cargo binary project into a karafka app; `cargo karafka new <name>` makes a
+//! new one. Inside an installed app, the cargo alias it writes makes
+//! `cargo karafka <command>` run the app's own binary instead (`server`,
+//! `routes`, ...); run the generator there as `cargo-karafka install`.
+
+mod manifest;
+mod plan;
+mod templates;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+
+use manifest::Source;
+use plan::{Options, Status};
+
+const EXAMPLES: &str = "\
+Examples:
+  cargo karafka new my_app --path ../karafka-rs
+  cargo karafka install --path ../karafka-rs
+  cargo karafka install --git https://github.com/example/karafka-rs --pretend
+  cargo-karafka install --path ../karafka-rs --force    (inside an installed app)
+
+Then, inside the app: cargo karafka server, cargo karafka routes, cargo karafka --help";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo karafka",
+    bin_name = "cargo karafka",
+    version,
+    about = "Generates karafka-rs apps",
+    after_help = EXAMPLES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Adds karafka-rs to the Cargo binary project in the current directory
+    #[command(visible_alias = "i", after_help = EXAMPLES)]
+    Install(InstallArgs),
+    /// Creates a new Cargo project NAME and installs karafka-rs in it
+    #[command(visible_alias = "n", after_help = EXAMPLES)]
+    New {
+        /// The new project's name (and directory)
+        name: String,
+        #[command(flatten)]
+        install: InstallArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["path", "git"])))]
+struct InstallArgs {
+    /// The karafka-rs crate's directory (the crate is not published)
+    #[arg(long, value_name = "DIR")]
+    path: Option<PathBuf>,
+    /// A git repository holding karafka-rs
+    #[arg(long, value_name = "URL")]
+    git: Option<String>,
+    /// Overwrite files that differ from the templates
+    #[arg(long, conflicts_with = "skip")]
+    force: bool,
+    /// Keep files that differ from the templates
+    #[arg(long)]
+    skip: bool,
+    /// Only show what would be done
+    #[arg(long)]
+    pretend: bool,
+}
+
+fn main() -> ExitCode {
+    // Cargo runs `cargo-karafka karafka <args>`; run directly, there is no `karafka`.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "karafka") {
+        args.remove(1);
+    }
+    let cli = Cli::parse_from(args);
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Commands) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    match command {
+        Commands::Install(args) => {
+            let source = source(&args, &cwd, Path::new("."))?;
+            install(&cwd, &source, &args)
+        }
+        Commands::New {
+            name,
+            install: args,
+        } => {
+            if Path::new(&name).components().count() != 1 {
+                bail!("`{name}` is not a plain project name");
+            }
+            // Relative to the new project, one level further down.
+            let source = source(&args, &cwd, Path::new(".."))?;
+            let root = cwd.join(&name);
+            if args.pretend {
+                println!("{:>9}  {name}/ (cargo new --bin {name})", "create");
+            } else {
+                let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+                let status = std::process::Command::new(cargo)
+                    .args(["new", "--bin", "--quiet", &name])
+                    .status()
+                    .context("running `cargo new`")?;
+                if !status.success() {
+                    bail!("`cargo new --bin {name}` failed");
+                }
+            }
+            install(&root, &source, &args)
+        }
+    }
+}
+
+/// The dependency source, checked: `--path` must hold the karafka-rs crate. A
+/// relative path is written relative to the app (`from_app` leads from the app
+/// back to the current directory).
+fn source(args: &InstallArgs, cwd: &Path, from_app: &Path) -> anyhow::Result<Source> {
+    if let Some(git) = &args.git {
+        return Ok(Source::Git(git.clone()));
+    }
+    let path = args
+        .path
+        .as_ref()
+        .context("give --path <dir> or --git <url>")?;
+    let manifest = cwd.join(path).join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).with_context(|| {
+        format!(
+            "--path {}: no Cargo.toml there ({})",
+            path.display(),
+            manifest.display()
+        )
+    })?;
+    let name =
+        manifest::package_name(&text).with_context(|| format!("--path {}", path.display()))?;
+    if name != "karafka-rs" {
+        bail!(
+            "--path {}: that is the crate `{name}`, not karafka-rs (point it at the karafka-rs directory of the repository)",
+            path.display()
+        );
+    }
+    let written = if path.is_absolute() {
+        path.clone()
+    } else {
+        from_app.join(path)
+    };
+    let written = written.strip_prefix("./").unwrap_or(&written).to_path_buf();
+    Ok(Source::Path(written.to_string_lossy().into_owned()))
+}
+
+fn install(root: &Path, source: &Source, args: &InstallArgs) -> anyhow::Result<ExitCode> {
+    let manifest = root.join("Cargo.toml");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).ok();
+    let name = match read("Cargo.toml") {
+        Some(text) => manifest::package_name(&text)?,
+        None if args.pretend => root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        None => bail!(
+            "no Cargo.toml in {}: run `cargo karafka install` in a Cargo binary project, or `cargo karafka new <name>`",
+            root.display()
+        ),
+    };
+    let options = Options {
+        force: args.force,
+        skip: args.skip,
+    };
+    let pretend_manifest = format!("[package]\nname = \"{name}\"\n");
+    let actions = plan::plan(&name, source, options, |path| {
+        read(path)
+            .or_else(|| (args.pretend && path == "Cargo.toml").then(|| pretend_manifest.clone()))
+    })?;
+    for action in &actions {
+        println!("{}", action.line());
+    }
+    let conflicts = actions
+        .iter()
+        .filter(|a| a.status == Status::Conflict)
+        .count();
+    if args.pretend {
+        println!("(pretend: nothing was written)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if conflicts > 0 {
+        eprintln!(
+            "error: {conflicts} existing file(s) differ from what install writes; nothing was written. Rerun with --force to overwrite them or --skip to keep them"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    plan::apply(root, &actions)?;
+    if actions
+        .iter()
+        .all(|a| matches!(a.status, Status::Identical | Status::Skip))
+    {
+        println!(
+            "karafka-rs is installed in {} already; nothing changed",
+            manifest.parent().unwrap_or(root).display()
+        );
+    } else {
+        println!("Next: cargo karafka server   (runs this app through the alias in .cargo/config.toml; `cargo karafka --help` lists every command)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,146 @@
+//! The app's `Cargo.toml` and `.cargo/config.toml`, edited with toml_edit so
+//! the user's formatting and comments stay as they were.
+
+use anyhow::{anyhow, Context as _};
+use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table};
+
+/// Where the karafka-rs dependency comes from (the crate is not published).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `--path <dir of karafka-rs>`, as it should appear in the app's Cargo.toml.
+    Path(String),
+    /// `--git <url>`.
+    Git(String),
+}
+
+/// The dependencies an app needs besides karafka: name, version, features.
+const DEPENDENCIES: &[(&str, &str, &[&str])] = &[
+    ("tokio", "1", &["macros", "rt-multi-thread"]),
+    ("serde", "1", &["derive"]),
+    ("serde_json", "1", &[]),
+    ("tracing", "0.1", &[]),
+    ("anyhow", "1", &[]),
+];
+
+/// The package name of a manifest, or why it has none.
+pub(crate) fn package_name(text: &str) -> anyhow::Result<String> {
+    let document: DocumentMut = text.parse().context("Cargo.toml is not valid TOML")?;
+    document
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(Item::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            anyhow!("Cargo.toml has no [package] name (a workspace manifest?): run this in the app's package directory")
+        })
+}
+
+/// What editing a TOML file came to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Edit {
+    /// Everything was there already.
+    Identical,
+    /// The new text, and what was added.
+    Added(String, Vec<String>),
+    /// Entries that differ from what install would write, by name.
+    Conflict(Vec<String>),
+}
+
+/// Adds the karafka dependency (from `source`) and the others the app code
+/// uses; dependencies already there are kept as the user wrote them, except a
+/// `karafka` one from elsewhere, which is a conflict unless `force`.
+pub(crate) fn add_dependencies(text: &str, source: &Source, force: bool) -> anyhow::Result<Edit> {
+    let mut document: DocumentMut = text.parse().context("Cargo.toml is not valid TOML")?;
+    if document.get("dependencies").is_none() {
+        document["dependencies"] = Item::Table(Table::new());
+    }
+    let dependencies = document["dependencies"]
+        .as_table_like_mut()
+        .ok_or_else(|| anyhow!("[dependencies] in Cargo.toml is not a table"))?;
+    let mut added = Vec::new();
+    let karafka = karafka_dependency(source);
+    match dependencies.get("karafka") {
+        None => {
+            dependencies.insert("karafka", value(karafka));
+            added.push("karafka".to_owned());
+        }
+        Some(existing) if same_dependency(existing, &karafka) => {}
+        Some(_) if force => {
+            dependencies.insert("karafka", value(karafka));
+            added.push("karafka (replaced)".to_owned());
+        }
+        Some(_) => return Ok(Edit::Conflict(vec!["karafka".to_owned()])),
+    }
+    for (name, version, features) in DEPENDENCIES {
+        if dependencies.contains_key(name) {
+            continue;
+        }
+        let item = if features.is_empty() {
+            value(*version)
+        } else {
+            let mut table = InlineTable::new();
+            table.insert("version", (*version).into());
+            table.insert(
+                "features",
+                Array::from_iter(features.iter().copied()).into(),
+            );
+            value(table)
+        };
+        dependencies.insert(name, item);
+        added.push((*name).to_owned());
+    }
+    if added.is_empty() {
+        Ok(Edit::Identical)
+    } else {
+        Ok(Edit::Added(document.to_string(), added))
+    }
+}
+
+/// `{ package = "karafka-rs", path = "..." }` or `{ package = "karafka-rs", git = "..." }`.
+fn karafka_dependency(source: &Source) -> InlineTable {
+    let mut table = InlineTable::new();
+    table.insert("package", "karafka-rs".into());
+    match source {
+        Source::Path(path) => table.insert("path", path.as_str().into()),
+        Source::Git(url) => table.insert("git", url.as_str().into()),
+    };
+    table
+}
+
+fn same_dependency(existing: &Item, wanted: &InlineTable) -> bool {
+    let Some(existing) = existing.as_table_like() else {
+        return false;
+    };
+    let field = |name: &str| existing.get(name).and_then(Item::as_str).map(str::to_owned);
+    ["package", "path", "git"]
+        .iter()
+        .all(|key| field(key).as_deref() == wanted.get(key).and_then(|v| v.as_str()))
+}
+
+/// The alias `install` puts in `.cargo/config.toml`.
+const ALIAS: (&str, &str) = ("karafka", "run --");
+
+/// Adds `alias.karafka` to an existing `.cargo/config.toml`; an alias of that
+/// name running something else is a conflict unless `force`.
+pub(crate) fn add_alias(text: &str, force: bool) -> anyhow::Result<Edit> {
+    let mut document: DocumentMut = text
+        .parse()
+        .context(".cargo/config.toml is not valid TOML")?;
+    if document.get("alias").is_none() {
+        document["alias"] = Item::Table(Table::new());
+    }
+    let aliases = document["alias"]
+        .as_table_like_mut()
+        .ok_or_else(|| anyhow!("[alias] in .cargo/config.toml is not a table"))?;
+    let (name, command) = ALIAS;
+    match aliases.get(name).map(|a| a.as_str()) {
+        Some(Some(existing)) if existing == command => return Ok(Edit::Identical),
+        Some(_) if !force => return Ok(Edit::Conflict(vec![format!("alias.{name}")])),
+        _ => {}
+    }
+    aliases.insert(name, value(command));
+    Ok(Edit::Added(
+        document.to_string(),
+        vec![format!("alias.{name}")],
+    ))
+}

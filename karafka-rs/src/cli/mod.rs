@@ -1,0 +1,226 @@
+//! The app's command line: one clap `Commands` enum. The app's own binary is the
+//! CLI (`cargo karafka <command>` inside an app runs it through a cargo alias).
+
+mod broker;
+mod consume;
+mod info;
+mod routes;
+mod send;
+mod style;
+mod topics;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::app::App;
+use crate::error::Error;
+use crate::instrumentation::MetricsListener;
+use send::MessageArgs;
+
+/// Exit code of a server whose graceful shutdown ran past `shutdown_timeout`.
+pub const EXIT_FORCED_SHUTDOWN: i32 = 2;
+
+/// Exit code of `topics migrate` (and `create`, `delete`) when it changed the cluster.
+pub const EXIT_TOPICS_CHANGED: i32 = 2;
+
+const EXAMPLES: &str = "\
+Examples:
+  app server                                   run every consumer group
+  app s --consumer-groups example --topics users
+  app server --metrics 127.0.0.1:9394          with Prometheus metrics and /live
+  app info                                     versions, settings and routes
+  app routes                                   the routing table
+  app topics migrate                           create missing topics, add partitions
+  app broker                                   the embedded development broker alone
+  app consume users --from-beginning --count 10
+  app produce users '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'
+  app respond UsersResponder - < events.jsonl
+
+Logs go to stderr (RUST_LOG overrides the default `info`); KARAFKA_ENV,
+KARAFKA_BROKERS, KARAFKA_CLIENT_ID and KARAFKA_ROOT override karafka.toml.";
+
+#[derive(Debug, Parser)]
+#[command(about = "A karafka-rs application", after_help = EXAMPLES)]
+struct Cli {
+    /// Environment to run in (overrides KARAFKA_ENV and karafka.toml)
+    #[arg(long, global = true, value_name = "NAME")]
+    env: Option<String>,
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Runs the consumers until SIGINT or SIGTERM
+    #[command(
+        visible_alias = "s",
+        after_help = "Examples:\n  app server\n  app server --consumer-groups example,audit\n  app server --topics users --env production\n  app server --metrics 127.0.0.1:9394"
+    )]
+    Server {
+        /// Only these consumer groups (comma separated or repeated)
+        #[arg(long, value_delimiter = ',', value_name = "GROUPS")]
+        consumer_groups: Vec<String>,
+        /// Only these topics (comma separated or repeated)
+        #[arg(long, value_delimiter = ',', value_name = "TOPICS")]
+        topics: Vec<String>,
+        /// Serve Prometheus metrics on http://ADDR/metrics and a liveness check
+        /// on http://ADDR/live (e.g. 127.0.0.1:9394; port 0 picks a free one)
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<String>,
+    },
+    /// Shows versions, settings (secrets filtered), brokers and routes
+    #[command(
+        visible_alias = "i",
+        after_help = "Example:\n  app info --env production"
+    )]
+    Info,
+    /// Shows the routing table: group, topic, consumer, deserializer, backend, DLQ
+    #[command(visible_alias = "ro", after_help = "Example:\n  app routes")]
+    Routes,
+    /// Manages the topics the routes declare (`config: { partitions: 6, ... }`)
+    #[command(
+        visible_alias = "t",
+        after_help = "Examples:\n  app topics list\n  app topics migrate        exit 0: nothing to do, 2: changed the cluster, 1: error\n  app topics create\n  app topics delete"
+    )]
+    Topics {
+        #[command(subcommand)]
+        action: topics::Action,
+    },
+    /// Runs the embedded development broker on its own and prints its address
+    #[command(
+        visible_alias = "b",
+        after_help = "Example:\n  app broker              then, from the same directory: app server"
+    )]
+    Broker,
+    /// Prints a topic's messages as they arrive (for debugging)
+    #[command(
+        visible_alias = "c",
+        after_help = "Examples:\n  app consume users\n  app consume users --from-beginning --count 10"
+    )]
+    Consume(consume::Args),
+    /// Sends a payload to a topic as it is and waits for the broker's acknowledgement
+    #[command(
+        visible_alias = "p",
+        after_help = "Examples:\n  app produce users '{\"id\":1}' --key user-1\n  app produce users - < events.jsonl"
+    )]
+    Produce {
+        /// Destination topic
+        topic: String,
+        /// The payload, sent as given; `-` sends each line of stdin as one message
+        payload: String,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+    /// Runs a registered responder on JSON input and waits for its messages' acknowledgements
+    #[command(
+        visible_alias = "r",
+        after_help = "Examples:\n  app respond UsersResponder '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'\n  app respond UsersResponder - --header source=backfill < events.jsonl"
+    )]
+    Respond {
+        /// The responder's type name, e.g. UsersResponder
+        responder: String,
+        /// The responder's input as JSON; `-` reads one JSON input per line of stdin
+        input: String,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
+}
+
+/// Parses the command line and runs the chosen command.
+pub(crate) async fn run(app: App) -> anyhow::Result<()> {
+    let name = std::env::args()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "app".to_owned());
+    if let Some(generator) = std::env::args()
+        .nth(1)
+        .filter(|a| a == "install" || a == "new")
+    {
+        // Inside an app the cargo alias makes `cargo karafka` this binary, so the
+        // generator's commands land here.
+        eprintln!(
+            "error: `{generator}` is a command of the generator, not of this app: inside an app `cargo karafka` runs the app (the alias in .cargo/config.toml); run `cargo-karafka {generator} ...` instead"
+        );
+        std::process::exit(2);
+    }
+    let matches = Cli::command().bin_name(name).get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
+    crate::logging::init();
+    let app = match cli.env {
+        Some(env) => app.in_environment(&env)?,
+        None => app,
+    };
+    match cli.command {
+        Commands::Server {
+            consumer_groups,
+            topics,
+            metrics,
+        } => {
+            let mut routes = app.routes().clone();
+            if !consumer_groups.is_empty() {
+                let names: Vec<&str> = consumer_groups.iter().map(String::as_str).collect();
+                routes = routes.only_groups(&names)?;
+            }
+            if !topics.is_empty() {
+                let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+                routes = routes.only_topics(&names)?;
+            }
+            let app = app.with_routes(routes);
+            let (app, _endpoint) = match metrics {
+                Some(address) => {
+                    let listener = MetricsListener::for_config(app.config());
+                    let endpoint = listener.serve(address.as_str()).await?;
+                    let bound = endpoint.local_addr();
+                    tracing::info!(
+                        target: "karafka",
+                        "Metrics on http://{bound}/metrics, liveness on http://{bound}/live"
+                    );
+                    (app.listener(listener), Some(endpoint))
+                }
+                None => (app, None),
+            };
+            server(app).await
+        }
+        Commands::Info => {
+            print!("{}", info::render(&app));
+            Ok(())
+        }
+        Commands::Routes => {
+            print!("{}", routes::render(app.routes()));
+            Ok(())
+        }
+        Commands::Topics { action } => {
+            let changed = topics::run(&app, action).await?;
+            if changed {
+                std::process::exit(EXIT_TOPICS_CHANGED);
+            }
+            Ok(())
+        }
+        Commands::Broker => broker::run(&app).await,
+        Commands::Consume(args) => consume::run(&app, args).await,
+        Commands::Produce {
+            topic,
+            payload,
+            message,
+        } => send::produce(&app, topic, payload, message).await,
+        Commands::Respond {
+            responder,
+            input,
+            message,
+        } => send::respond(&app, responder, input, message).await,
+    }
+}
+
+/// Runs the server until a signal stops it; past `shutdown_timeout` the process exits 2.
+async fn server(app: App) -> anyhow::Result<()> {
+    match app.run().await {
+        Err(error @ Error::ShutdownTimeout { .. }) => {
+            tracing::error!(target: "karafka", "Forced shutdown: {error}");
+            std::process::exit(EXIT_FORCED_SHUTDOWN);
+        }
+        other => Ok(other?),
+    }
+}
