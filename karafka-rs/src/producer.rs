@@ -181,6 +181,8 @@ impl Producer {
     /// Hands `record` to librdkafka's queue without waiting; fails with `QueueFull`
     /// when the queue has no room.
     pub(crate) fn try_enqueue(&self, record: &Record) -> Result<Pending, KafkaError> {
+        // A single arm without the `testing` feature.
+        #[allow(clippy::infallible_destructuring_match)]
         let inner = match &self.sink {
             Sink::Kafka(inner) => inner,
             #[cfg(feature = "testing")]
@@ -252,6 +254,8 @@ enum Ack {
 impl Pending {
     /// Waits for the acknowledgement; an error names the topic.
     pub(crate) async fn delivered(self) -> Result<Delivery> {
+        // A single arm without the `testing` feature.
+        #[allow(clippy::infallible_destructuring_match)]
         let future = match self.ack {
             Ack::Kafka(future) => future,
             #[cfg(feature = "testing")]

@@ -1,0 +1,17 @@
+//! The karafka-rs example app: the seed scenarios as a library (consumers,
+//! responders, routes) that its binary runs and its tests load.
+//!
+//! Run its server on the embedded broker with `cargo run -p example_app -- server`,
+//! then, from a second terminal,
+//! `cargo run -p example_app -- respond UsersResponder '{"event_name":"user_created","payload":{"id":1}}'`
+//! (or `produce users '<json>'` to send the payload as it is).
+
+pub mod consumers;
+pub mod karafka_boot;
+pub mod ratings;
+pub mod responders;
+
+/// Loads the app: its karafka.toml and the routes of [`karafka_boot`].
+pub fn load() -> karafka::Result<karafka::App> {
+    karafka::App::load()
+}
