@@ -7,9 +7,12 @@
 //! (or `produce users '<json>'` to send the payload as it is).
 
 pub mod consumers;
+pub mod db;
 pub mod karafka_boot;
+pub mod live;
 pub mod ratings;
 pub mod responders;
+pub mod web;
 
 /// Loads the app: its karafka.toml and the routes of [`karafka_boot`].
 pub fn load() -> karafka::Result<karafka::App> {

@@ -8,6 +8,15 @@ pub const MIN_RATING: f64 = 1.0;
 /// The highest rating the form offers.
 pub const MAX_RATING: f64 = 10.0;
 
+/// The movies the rating form offers, by id (as the seed's `movies` map).
+pub const MOVIES: &[(i64, &str)] = &[
+    (128, "The Big Lebowski"),
+    (211, "Casablanca"),
+    (362, "Lethal Weapon"),
+    (552, "Groundhog Day"),
+    (780, "Spirited Away"),
+];
+
 /// A movie rating, as posted: `{"movieId": 362, "rating": 8}`.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,10 +1,12 @@
-//! The end of seed 001's pipe: what `rating-averages` says about each movie.
+//! The end of seed 001's pipe: each movie's latest average, saved for
+//! `GET /averages` and pushed to the pages watching.
 
 use karafka::{Consumer, Context, Messages};
 
 use crate::ratings::RatingAverage;
+use crate::{db, live};
 
-/// Logs each movie's new average.
+/// Saves each movie's new average and broadcasts it.
 #[derive(Debug, Default)]
 pub struct RatingAveragesConsumer;
 
@@ -16,8 +18,12 @@ impl Consumer for RatingAveragesConsumer {
         _ctx: &mut Context,
         messages: Messages<RatingAverage>,
     ) -> karafka::Result<()> {
+        let db = db::database().map_err(|e| karafka::Error::User(Box::new(e)))?;
         for message in &messages {
             let average = message.payload()?;
+            db.save_average(average)
+                .map_err(|e| karafka::Error::User(Box::new(e)))?;
+            live::publish(*average);
             tracing::info!(
                 "Movie {} averages {:.2} over {} ratings",
                 average.movie_id,
