@@ -6,6 +6,8 @@
 
 mod serving;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use karafka_tests::http::{get, post_json};
@@ -40,6 +42,20 @@ fn posted_ratings_8_and_10_show_as_average_9_and_sigterm_stops_http_and_consumer
         "the database is a file in the app's directory"
     );
 
+    // A page watching the averages keeps its event stream open; the stop must not wait for it.
+    let mut watcher = TcpStream::connect(&address).unwrap();
+    watcher
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        watcher,
+        "GET /averages/stream HTTP/1.1\r\nHost: {address}\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    watcher.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "the event stream is open");
+
     serving.process.signal(libc::SIGTERM);
     let status = serving.process.wait_exit(Duration::from_secs(30));
     let log = serving.process.log();
@@ -56,15 +72,35 @@ fn posted_ratings_8_and_10_show_as_average_9_and_sigterm_stops_http_and_consumer
         assert!(log.contains(line), "the log says {line:?}:\n{log}");
     }
     assert!(
-        std::net::TcpStream::connect(&address).is_err(),
+        TcpStream::connect(&address).is_err(),
         "nothing listens on {address} any more"
+    );
+    let mut rest = Vec::new();
+    assert!(
+        watcher.read_to_end(&mut rest).is_ok(),
+        "the event stream was ended"
     );
 }
 
 #[test]
-fn bad_ratings_are_refused_naming_what_is_wrong_and_nothing_is_counted() {
+fn page_offers_the_rating_form_and_the_live_averages() {
     let serving = Serving::start();
-    let address = &serving.address;
+    let (status, page) = get(&serving.address, "/").unwrap();
+    assert_eq!(status, 200);
+    for expected in [
+        r#"<form id="rating-form""#,
+        r#"<option value="362">Lethal Weapon</option>"#,
+        r#"<option value="10">10</option>"#,
+        "new EventSource('/averages/stream')",
+    ] {
+        assert!(page.contains(expected), "the page has {expected:?}");
+    }
+}
+
+#[test]
+fn bad_ratings_are_refused_naming_what_is_wrong_and_sigint_stops_it_too() {
+    let mut serving = Serving::start();
+    let address = &serving.address.clone();
 
     let (status, body) =
         post_json(address, "/ratings", r#"{"movieId": 552, "rating": 11}"#).unwrap();
@@ -92,4 +128,15 @@ fn bad_ratings_are_refused_naming_what_is_wrong_and_nothing_is_counted() {
         averages.contains(r#"{"movieId":552,"average":4.0,"count":1}"#)
     });
     assert!(shown, "only the valid rating counts: {averages}");
+
+    serving.process.signal(libc::SIGINT);
+    let status = serving.process.wait_exit(Duration::from_secs(30));
+    let log = serving.process.log();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "SIGINT stops it cleanly:\n{log}"
+    );
+    assert!(log.contains("Received SIGINT"), "{log}");
+    assert!(log.contains("Consumers stopped"), "{log}");
 }
