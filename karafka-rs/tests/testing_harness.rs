@@ -405,6 +405,27 @@ async fn responder_output_is_captured_with_keys_and_headers_and_nothing_reaches_
 }
 
 #[tokio::test]
+async fn responders_called_by_app_code_within_the_app_are_captured() {
+    let app = TestApp::load().unwrap();
+    let order = Order {
+        id: 5,
+        item: "book".into(),
+    };
+
+    let responded = app
+        .within(async { ConfirmationsResponder.call(&order).await })
+        .await
+        .unwrap();
+    app.within(async { ConfirmationsResponder.call_async(&order) })
+        .await
+        .unwrap();
+
+    assert_eq!(responded.deliveries()[0].offset, 0);
+    let confirmations: Vec<Order> = app.produced_payloads("confirmations").unwrap();
+    assert_eq!(confirmations, vec![order.clone(), order]);
+}
+
+#[tokio::test]
 async fn worker_pool_route_consumes_every_partition_in_order_in_batches_of_max_messages() {
     let (app, events) = recorded(TestApp::load().unwrap());
     app.create_topic("pooled_orders", 3);
