@@ -1,8 +1,10 @@
 //! The karafka-rs example app: the seed scenarios as a library (consumers,
 //! responders, routes) that its binary runs and its tests load.
 //!
-//! Run its server on the embedded broker with `cargo run -p example_app -- server`,
-//! then, from a second terminal,
+//! `cargo run -p example_app -- serve` runs the HTTP server (the rating form
+//! and live averages on http://127.0.0.1:3000) and the consumers in one process,
+//! on the embedded broker. `cargo run -p example_app -- server` runs the
+//! consumers alone; then, from a second terminal,
 //! `cargo run -p example_app -- respond UsersResponder '{"event_name":"user_created","payload":{"id":1}}'`
 //! (or `produce users '<json>'` to send the payload as it is).
 
