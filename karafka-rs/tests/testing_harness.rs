@@ -171,6 +171,36 @@ impl Consumer for Pooled {
     }
 }
 
+static SHUTDOWNS: AtomicU32 = AtomicU32::new(0);
+
+/// Counts its shutdown hooks.
+#[derive(Default)]
+struct Tidy;
+
+impl Consumer for Tidy {
+    type Payload = Order;
+    async fn consume(
+        &mut self,
+        _ctx: &mut Context,
+        messages: Messages<Order>,
+    ) -> karafka::Result<()> {
+        for message in &messages {
+            SEEN.lock().unwrap().push((
+                "tidy",
+                message.partition(),
+                message.offset(),
+                message.payload()?.id,
+            ));
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&mut self, _ctx: &mut Context) -> karafka::Result<()> {
+        SHUTDOWNS.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 karafka::routes! {
     consumer_group shop {
         topic orders {
@@ -180,6 +210,7 @@ karafka::routes! {
         topic flaky_orders { consumer: Flaky }
         topic lucky_orders { consumer: Superstitious }
         topic confirmable_orders { consumer: Confirming }
+        topic tidy_orders { consumer: Tidy }
         topic pooled_orders { consumer: Pooled, backend: worker_pool, max_messages: 2 }
     }
 }
@@ -492,4 +523,33 @@ async fn produce_to_a_partition_the_topic_lacks_fails_naming_the_topic() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("orders"), "{error}");
+}
+
+#[tokio::test]
+async fn shutdown_runs_the_shutdown_hooks_and_a_later_consume_resumes_from_the_stored_offsets() {
+    let app = TestApp::load().unwrap();
+    app.create_topic("tidy_orders", 2);
+    app.produce_record(Record::new("tidy_orders", order(1)).partition(0))
+        .unwrap();
+    app.produce_record(Record::new("tidy_orders", order(2)).partition(1))
+        .unwrap();
+    app.consume("tidy_orders").await.unwrap();
+
+    app.shutdown().await.unwrap();
+    assert_eq!(
+        SHUTDOWNS.load(Ordering::SeqCst),
+        2,
+        "one hook per partition's consumer"
+    );
+
+    app.produce_record(Record::new("tidy_orders", order(3)).partition(0))
+        .unwrap();
+    app.consume("tidy_orders").await.unwrap();
+    let mut seen = seen("tidy");
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![(0, 0, 1), (0, 1, 3), (1, 0, 2)],
+        "nothing consumed twice"
+    );
 }

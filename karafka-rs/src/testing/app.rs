@@ -200,6 +200,28 @@ impl TestApp {
             .map_err(|e| Error::Internal(format!("consuming {topic}: {e}")))?
     }
 
+    /// Stops the consumers as a graceful server stop does: each partition's
+    /// consumer runs its `shutdown` hook (a `consumer.shutdown` event). A later
+    /// `consume` starts new consumer instances from the stored offsets, as a
+    /// restarted server would.
+    pub async fn shutdown(&self) -> Result<()> {
+        let groups: Vec<Arc<Executors>> = self
+            .groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, executors)| executors)
+            .collect();
+        self.client.unassign_all();
+        tokio::task::spawn_blocking(move || {
+            for executors in groups {
+                executors.shutdown_all();
+            }
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("shutting the consumers down: {e}")))
+    }
+
     fn scope(&self) -> ProducerScope {
         ProducerScope {
             producer: self.producer.clone(),

@@ -71,6 +71,13 @@ impl TestClient {
         fetched
     }
 
+    /// Forgets every assignment; the next one starts from the stored offset.
+    pub(crate) fn unassign_all(&self) {
+        let mut state = self.lock();
+        state.positions.clear();
+        state.paused.clear();
+    }
+
     /// The offset stored for a partition: the next one to consume.
     pub(crate) fn stored(&self, topic: &str, partition: i32) -> Option<i64> {
         self.lock()
