@@ -51,6 +51,19 @@ impl App {
         }
     }
 
+    /// The same app (routes, listeners) on other brokers.
+    #[cfg(feature = "testing")]
+    pub(crate) fn on_brokers(&self, brokers: &str) -> App {
+        let mut config = (*self.config).clone();
+        config.brokers = brokers.split(',').map(str::to_owned).collect();
+        App {
+            root: self.root.clone(),
+            config: Arc::new(config),
+            routes: self.routes.clone(),
+            monitor: self.monitor.clone(),
+        }
+    }
+
     /// Registers a listener for every event it listens to (see [`Listener`]).
     pub fn listener(mut self, listener: impl Listener) -> Self {
         self.monitor.register(listener);

@@ -126,6 +126,21 @@ pub enum Error {
     /// User code (a consumer hook) failed or panicked.
     #[error("{0}")]
     User(BoxError),
+    /// A test consumed a topic whose consumer kept failing on a message that has
+    /// no dead letter queue to go to (the server would retry it forever).
+    #[error("{topic}/{partition}@{offset} still fails after {attempts} attempts (no dead letter queue, so the server would retry it forever): {error}")]
+    Unprocessed {
+        /// Topic of the message.
+        topic: String,
+        /// Its partition.
+        partition: i32,
+        /// Its offset.
+        offset: i64,
+        /// How many times it was attempted.
+        attempts: u32,
+        /// The last error.
+        error: String,
+    },
     /// A failure inside karafka itself (a background task that died).
     #[error("internal error: {0}")]
     Internal(String),

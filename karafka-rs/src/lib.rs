@@ -53,6 +53,8 @@ pub mod producer;
 pub mod responders;
 pub mod routing;
 mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 // Lets this crate's own tests use the derive, whose output names `::karafka`.
 #[cfg(test)]

@@ -77,8 +77,18 @@ pub struct Delivery {
 /// server creates it at boot and flushes it when it stops.
 #[derive(Clone)]
 pub struct Producer {
-    inner: FutureProducer,
+    sink: Sink,
     delivery_timeout: Duration,
+}
+
+/// Where a producer's records go.
+#[derive(Clone)]
+enum Sink {
+    /// A librdkafka producer connected to brokers.
+    Kafka(FutureProducer),
+    /// The in-memory topics of a [`crate::testing::TestApp`].
+    #[cfg(feature = "testing")]
+    Memory(std::sync::Arc<crate::testing::topics::Topics>),
 }
 
 impl Producer {
@@ -91,9 +101,21 @@ impl Producer {
             .create()
             .map_err(|e| Error::kafka("creating the producer", e))?;
         Ok(Producer {
-            inner,
+            sink: Sink::Kafka(inner),
             delivery_timeout: config.delivery_wait(),
         })
+    }
+
+    /// A producer that appends to in-memory topics (for [`crate::testing`]).
+    #[cfg(feature = "testing")]
+    pub(crate) fn in_memory(
+        topics: std::sync::Arc<crate::testing::topics::Topics>,
+        config: &Config,
+    ) -> Producer {
+        Producer {
+            sink: Sink::Memory(topics),
+            delivery_timeout: config.delivery_wait(),
+        }
     }
 
     /// How long a message may take to be acknowledged before it fails.
@@ -116,7 +138,11 @@ impl Producer {
     /// Waits until every message handed to the producer is delivered or failed, up
     /// to `timeout`; fails naming how many were still pending.
     pub async fn flush(&self, timeout: Duration) -> Result<()> {
-        let inner = self.inner.clone();
+        let inner = match &self.sink {
+            Sink::Kafka(inner) => inner.clone(),
+            #[cfg(feature = "testing")]
+            Sink::Memory(_) => return Ok(()),
+        };
         let flushed = tokio::task::spawn_blocking(move || inner.flush(timeout))
             .await
             .map_err(|e| Error::Internal(format!("flushing the producer: {e}")))?;
@@ -128,7 +154,11 @@ impl Producer {
 
     /// Messages handed to the producer and not yet delivered or failed.
     pub fn in_flight_count(&self) -> usize {
-        usize::try_from(self.inner.in_flight_count()).unwrap_or(0)
+        match &self.sink {
+            Sink::Kafka(inner) => usize::try_from(inner.in_flight_count()).unwrap_or(0),
+            #[cfg(feature = "testing")]
+            Sink::Memory(_) => 0,
+        }
     }
 
     /// Hands `record` to librdkafka's queue, waiting while the queue is full (at
@@ -151,6 +181,20 @@ impl Producer {
     /// Hands `record` to librdkafka's queue without waiting; fails with `QueueFull`
     /// when the queue has no room.
     pub(crate) fn try_enqueue(&self, record: &Record) -> Result<Pending, KafkaError> {
+        // A single arm without the `testing` feature.
+        #[allow(clippy::infallible_destructuring_match)]
+        let inner = match &self.sink {
+            Sink::Kafka(inner) => inner,
+            #[cfg(feature = "testing")]
+            Sink::Memory(topics) => {
+                let delivery = topics.append(record)?;
+                return Ok(Pending {
+                    topic: record.topic.clone(),
+                    ack: Ack::Ready(delivery),
+                    producer: self.clone(),
+                });
+            }
+        };
         let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
         for (name, value) in &record.headers {
             headers = headers.insert(Header {
@@ -169,10 +213,10 @@ impl Producer {
         if let Some(partition) = record.partition {
             future = future.partition(partition);
         }
-        let future = self.inner.send_result(future).map_err(|(error, _)| error)?;
+        let future = inner.send_result(future).map_err(|(error, _)| error)?;
         Ok(Pending {
             topic: record.topic.clone(),
-            future,
+            ack: Ack::Kafka(future),
             producer: self.clone(),
         })
     }
@@ -194,14 +238,30 @@ impl Producer {
 /// A record in the producer's queue, awaiting the broker's acknowledgement.
 pub(crate) struct Pending {
     topic: String,
-    future: DeliveryFuture,
+    ack: Ack,
     producer: Producer,
+}
+
+/// How a queued record's acknowledgement arrives.
+enum Ack {
+    /// From librdkafka, once the broker answered.
+    Kafka(DeliveryFuture),
+    /// Already stored (in-memory topics).
+    #[cfg(feature = "testing")]
+    Ready(Delivery),
 }
 
 impl Pending {
     /// Waits for the acknowledgement; an error names the topic.
     pub(crate) async fn delivered(self) -> Result<Delivery> {
-        match self.future.await {
+        // A single arm without the `testing` feature.
+        #[allow(clippy::infallible_destructuring_match)]
+        let future = match self.ack {
+            Ack::Kafka(future) => future,
+            #[cfg(feature = "testing")]
+            Ack::Ready(delivery) => return Ok(delivery),
+        };
+        match future.await {
             Ok(Ok(delivery)) => Ok(Delivery {
                 partition: delivery.partition,
                 offset: delivery.offset,

@@ -8,6 +8,7 @@ pub mod process;
 pub mod recording;
 pub mod records;
 pub mod tansu;
+pub mod webdriver;
 
 use std::time::{Duration, Instant};
 

@@ -80,12 +80,12 @@ impl GroupListener {
             if stopping && !self.executors.has_in_flight() {
                 break;
             }
-            self.executors.collect_completions(&self.consumer);
+            self.executors.collect_completions(&*self.consumer);
             if !stopping && !quiet.load(Ordering::Acquire) {
-                self.executors.dispatch(&self.consumer);
+                self.executors.dispatch(&*self.consumer);
             }
-            self.executors.apply_backpressure(&self.consumer);
-            let next_due = self.executors.resume_due(&self.consumer);
+            self.executors.apply_backpressure(&*self.consumer);
+            let next_due = self.executors.resume_due(&*self.consumer);
             let busy = self.executors.is_busy();
             let jobs_running = self.executors.has_in_flight();
             let polled_at = Instant::now();
@@ -95,7 +95,7 @@ impl GroupListener {
             let fetched = self.poll_round(next_due, busy, jobs_running, stop);
             if jobs_running && fetched.is_empty() {
                 let wait = next_due.map_or(BUSY_POLL, |due| due.min(BUSY_POLL));
-                self.executors.await_completion(&self.consumer, wait);
+                self.executors.await_completion(&*self.consumer, wait);
             }
             monitor.instrument_with(EventKind::FetchLoopReceived, || {
                 Event::FetchLoopReceived(FetchLoopReceived {

@@ -4,3 +4,4 @@
 pub(crate) mod client;
 pub(crate) mod context;
 pub(crate) mod listener;
+mod partitions;

@@ -136,6 +136,20 @@ impl RawMessage {
         self
     }
 
+    /// Adds a header that may have no value.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn push_header(&mut self, name: &str, value: Option<&[u8]>) {
+        self.owned()
+            .headers
+            .push((name.to_owned(), value.map(<[u8]>::to_vec)));
+    }
+
+    /// Sets or clears the timestamp.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn set_timestamp(&mut self, timestamp: Option<i64>) {
+        self.owned().timestamp = timestamp;
+    }
+
     /// Topic the message came from.
     pub fn topic(&self) -> &str {
         &self.topic

@@ -14,15 +14,14 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer as _};
-use rdkafka::{Offset, TopicPartitionList};
 use tokio::runtime::Handle;
 
+use super::client::PartitionClient;
+use super::clock::Clock;
 use super::erased::{ErasedConsumer, Hook};
 use super::job::{guarded, Completion, Consumed, Job, Outcome, PartitionKey, Work};
 use super::worker_pool::WorkerPool;
 use crate::config::{Backend, Config};
-use crate::connection::context::GroupContext;
 use crate::consumer::Context;
 use crate::instrumentation::{
     ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry, ConsumerHook,
@@ -30,6 +29,7 @@ use crate::instrumentation::{
     ProducerDelivered,
 };
 use crate::messages::RawMessage;
+use crate::producer::shared::{self, ProducerScope};
 use crate::producer::Producer;
 use crate::routing::{ConsumerGroup, Topic};
 use crate::server::activity::Activity;
@@ -46,6 +46,11 @@ pub(crate) struct GroupShared {
     pub(crate) dlq_producer: Option<Producer>,
     /// Quiet mode: finish running work, start none.
     pub(crate) quiet: Arc<AtomicBool>,
+    /// When retries and ticks are due.
+    pub(crate) clock: Clock,
+    /// The producer and monitor responders use inside this group's jobs and
+    /// hooks; `None`: the process's shared producer.
+    pub(crate) scope: Option<ProducerScope>,
 }
 
 /// The consumer instance of a partition and its context, when no job holds them.
@@ -195,7 +200,7 @@ impl Executors {
                 attempt: 1,
                 last_error: String::new(),
                 narrow_until: None,
-                next_tick: route.tick_interval.map(|i| Instant::now() + i),
+                next_tick: route.tick_interval.map(|i| self.shared.clock.now() + i),
             }
         });
         if entry.generation == generation {
@@ -209,7 +214,7 @@ impl Executors {
     /// the partitions go; then runs the `revoked` hooks of idle consumers. A job
     /// still running after that stores nothing when it returns, and its partition
     /// takes no new job until then.
-    pub(crate) fn revoke(&self, consumer: &BaseConsumer<GroupContext>, revoked: &[PartitionKey]) {
+    pub(crate) fn revoke(&self, client: &dyn PartitionClient, revoked: &[PartitionKey]) {
         let deadline = Instant::now() + self.shared.config.shutdown_wait();
         loop {
             let waiting = {
@@ -231,7 +236,7 @@ impl Executors {
                 .unwrap_or_else(|e| e.into_inner())
                 .recv_timeout(left);
             if let Ok(completion) = next {
-                self.complete(consumer, completion);
+                self.complete(client, completion);
             }
         }
         for key in revoked {
@@ -287,7 +292,7 @@ impl Executors {
 
     /// Pauses partitions whose buffer is still full after dispatching: their
     /// consumer is busy and more fetched messages would only wait in memory.
-    pub(crate) fn apply_backpressure(&self, consumer: &BaseConsumer<GroupContext>) {
+    pub(crate) fn apply_backpressure(&self, client: &dyn PartitionClient) {
         let full: Vec<(PartitionKey, i64)> = {
             let mut state = self.lock();
             state
@@ -304,7 +309,7 @@ impl Executors {
                 .collect()
         };
         for ((topic, partition), resume_at) in full {
-            if let Err(error) = consumer.pause(&single(&topic, partition)) {
+            if let Err(error) = client.pause(&topic, partition) {
                 self.report_partition(
                     ErrorType::ConnectionClient,
                     &topic,
@@ -331,14 +336,14 @@ impl Executors {
 
     /// Hands each idle partition its next batch (or due tick), inline or to the
     /// worker pool; writes exhausted messages to their dead letter queue.
-    pub(crate) fn dispatch(&self, consumer: &BaseConsumer<GroupContext>) {
+    pub(crate) fn dispatch(&self, client: &dyn PartitionClient) {
         // Inline partitions work through everything fetched before the next poll.
-        while self.dispatch_once(consumer) && self.has_inline_work() {}
+        while self.dispatch_once(client) && self.has_inline_work() {}
     }
 
     /// One dispatch pass; returns whether it ran inline jobs.
-    fn dispatch_once(&self, consumer: &BaseConsumer<GroupContext>) -> bool {
-        let now = Instant::now();
+    fn dispatch_once(&self, client: &dyn PartitionClient) -> bool {
+        let now = self.shared.clock.now();
         let mut inline = Vec::new();
         let mut dead_letters = Vec::new();
         {
@@ -396,6 +401,7 @@ impl Executors {
                     consumer_name: route.consumer_name,
                     backend: route.backend,
                     monitor: self.shared.monitor.clone(),
+                    scope: self.shared.scope.clone(),
                 };
                 part.initialized = true;
                 started += 1;
@@ -409,16 +415,16 @@ impl Executors {
         let ran_inline = !inline.is_empty();
         for job in inline {
             let completion = self.shared.runtime.block_on(job.run());
-            self.complete(consumer, completion);
+            self.complete(client, completion);
         }
         for key in dead_letters {
-            self.dead_letter(consumer, key);
+            self.dead_letter(client, key);
         }
         ran_inline
     }
 
     /// Applies every completion the worker pool has sent so far.
-    pub(crate) fn collect_completions(&self, consumer: &BaseConsumer<GroupContext>) {
+    pub(crate) fn collect_completions(&self, client: &dyn PartitionClient) {
         loop {
             let next = self
                 .done_rx
@@ -426,30 +432,26 @@ impl Executors {
                 .unwrap_or_else(|e| e.into_inner())
                 .try_recv();
             match next {
-                Ok(completion) => self.complete(consumer, completion),
+                Ok(completion) => self.complete(client, completion),
                 Err(_) => return,
             }
         }
     }
 
     /// Waits up to `timeout` for one job to finish and applies its outcome.
-    pub(crate) fn await_completion(
-        &self,
-        consumer: &BaseConsumer<GroupContext>,
-        timeout: Duration,
-    ) {
+    pub(crate) fn await_completion(&self, client: &dyn PartitionClient, timeout: Duration) {
         let next = self
             .done_rx
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .recv_timeout(timeout);
         if let Ok(completion) = next {
-            self.complete(consumer, completion);
+            self.complete(client, completion);
         }
     }
 
     /// Applies a job's outcome: store offsets after success, pause for a retry after failure.
-    fn complete(&self, consumer: &BaseConsumer<GroupContext>, completion: Completion) {
+    fn complete(&self, client: &dyn PartitionClient, completion: Completion) {
         let Completion {
             key,
             generation,
@@ -501,7 +503,7 @@ impl Executors {
             Outcome::Consumed(consumed) => {
                 let mark = ctx.take_mark();
                 let mut events = Vec::new();
-                self.apply_consumed(consumer, route, &key, part, consumed, mark, &mut events);
+                self.apply_consumed(client, route, &key, part, consumed, mark, &mut events);
                 drop(state);
                 for event in events {
                     self.shared.monitor.instrument(event);
@@ -524,7 +526,7 @@ impl Executors {
     #[allow(clippy::too_many_arguments)]
     fn apply_consumed(
         &self,
-        consumer: &BaseConsumer<GroupContext>,
+        client: &dyn PartitionClient,
         route: &Topic,
         key: &PartitionKey,
         part: &mut Partition,
@@ -541,7 +543,7 @@ impl Executors {
                     Some(consumed.last + 1)
                 };
                 if let Some(offset) = store_at {
-                    self.store(consumer, key, offset);
+                    self.store(client, key, offset);
                 }
                 part.next_offset = Some(consumed.last + 1);
                 let attempt = part.attempt;
@@ -584,7 +586,7 @@ impl Executors {
                     .filter(|m| *m > consumed.first)
                     .unwrap_or(consumed.first);
                 if resume > consumed.first {
-                    self.store(consumer, key, resume);
+                    self.store(client, key, resume);
                 }
                 if route.dead_letter_queue.is_some() {
                     part.narrow_until = Some(
@@ -594,7 +596,7 @@ impl Executors {
                 }
                 part.attempt = attempt + 1;
                 part.last_error = error.to_string();
-                self.pause_for_retry(consumer, key, part, resume, attempt, events);
+                self.pause_for_retry(client, key, part, resume, attempt, events);
             }
         }
     }
@@ -602,7 +604,7 @@ impl Executors {
     /// Pauses the partition, drops what it buffered, and schedules a retry from `offset`.
     fn pause_for_retry(
         &self,
-        consumer: &BaseConsumer<GroupContext>,
+        client: &dyn PartitionClient,
         key: &PartitionKey,
         part: &mut Partition,
         offset: i64,
@@ -615,9 +617,9 @@ impl Executors {
         part.backpressure = false;
         part.retry = Some(Retry {
             offset,
-            resume_at: Instant::now() + pause,
+            resume_at: self.shared.clock.now() + pause,
         });
-        if let Err(error) = consumer.pause(&single(&key.0, key.1)) {
+        if let Err(error) = client.pause(&key.0, key.1) {
             self.report_partition(
                 ErrorType::ConnectionClient,
                 &key.0,
@@ -652,7 +654,7 @@ impl Executors {
 
     /// Writes a partition's first buffered message to the route's dead letter
     /// queue; its offset is stored only once the broker acknowledged the write.
-    fn dead_letter(&self, consumer: &BaseConsumer<GroupContext>, key: PartitionKey) {
+    fn dead_letter(&self, client: &dyn PartitionClient, key: PartitionKey) {
         let (message, record, dlq_topic, attempts) = {
             let mut state = self.lock();
             let Some(part) = state.partitions.get_mut(&key) else {
@@ -697,7 +699,7 @@ impl Executors {
         let mut events = Vec::new();
         match sent {
             Ok(delivery) => {
-                self.store(consumer, &key, message.offset() + 1);
+                self.store(client, &key, message.offset() + 1);
                 part.next_offset = Some(message.offset() + 1);
                 part.attempt = if part.narrow_until.is_some_and(|u| message.offset() < u) {
                     2
@@ -746,7 +748,7 @@ impl Executors {
                 let Some(part) = state.partitions.get_mut(&key) else {
                     return;
                 };
-                self.pause_for_retry(consumer, &key, part, offset, failed, &mut events);
+                self.pause_for_retry(client, &key, part, offset, failed, &mut events);
             }
         }
         drop(state);
@@ -757,8 +759,8 @@ impl Executors {
 
     /// Resumes partitions whose retry is due (seeking back first) or whose buffer
     /// has drained; returns how long until the next retry or tick is due.
-    pub(crate) fn resume_due(&self, consumer: &BaseConsumer<GroupContext>) -> Option<Duration> {
-        let now = Instant::now();
+    pub(crate) fn resume_due(&self, client: &dyn PartitionClient) -> Option<Duration> {
+        let now = self.shared.clock.now();
         let mut next_due: Option<Duration> = None;
         let mut failures = Vec::new();
         let mut state = self.lock();
@@ -781,14 +783,7 @@ impl Executors {
                 None => None,
             };
             let Some(offset) = resume_from else { continue };
-            let resumed = consumer
-                .seek(
-                    &key.0,
-                    key.1,
-                    Offset::Offset(offset),
-                    Duration::from_secs(5),
-                )
-                .and_then(|()| consumer.resume(&single(&key.0, key.1)));
+            let resumed = client.seek_and_resume(&key.0, key.1, offset);
             match resumed {
                 Ok(()) => {
                     part.retry = None;
@@ -842,12 +837,8 @@ impl Executors {
         while done.try_recv().is_ok() {}
     }
 
-    fn store(&self, consumer: &BaseConsumer<GroupContext>, key: &PartitionKey, next: i64) {
-        let mut tpl = TopicPartitionList::with_capacity(1);
-        let stored = tpl
-            .add_partition_offset(&key.0, key.1, Offset::Offset(next))
-            .and_then(|()| consumer.store_offsets(&tpl));
-        if let Err(error) = stored {
+    fn store(&self, client: &dyn PartitionClient, key: &PartitionKey, next: i64) {
+        if let Err(error) = client.store_offset(&key.0, key.1, next) {
             self.report_partition(
                 ErrorType::ConnectionClientCommit,
                 &key.0,
@@ -862,10 +853,10 @@ impl Executors {
     /// Runs a `revoked` or `shutdown` hook on this thread; reports how it went.
     fn run_hook(&self, consumer: &mut dyn ErasedConsumer, ctx: &mut Context, hook: Hook) {
         let started = Instant::now();
-        let outcome = self
-            .shared
-            .runtime
-            .block_on(guarded(consumer.hook(hook, ctx)));
+        let outcome = self.shared.runtime.block_on(shared::within(
+            self.shared.scope.clone(),
+            guarded(consumer.hook(hook, ctx)),
+        ));
         match outcome {
             Ok(()) => {
                 let consumer_name = self
@@ -931,6 +922,70 @@ impl Executors {
     }
 }
 
+/// A partition waiting to retry a failed batch.
+#[cfg(feature = "testing")]
+#[derive(Debug, Clone)]
+pub(crate) struct PendingRetry {
+    pub(crate) topic: Arc<str>,
+    pub(crate) partition: i32,
+    /// Where the retry starts.
+    pub(crate) offset: i64,
+    /// Failed attempts so far.
+    pub(crate) failed_attempts: u32,
+    /// Whether the route has a dead letter queue (which bounds the retries).
+    pub(crate) dead_letter_queue: bool,
+    pub(crate) last_error: String,
+    /// Time left until the retry.
+    pub(crate) due_in: Duration,
+}
+
+/// What [`crate::testing`] needs beyond what the fetch loop uses.
+#[cfg(feature = "testing")]
+impl Executors {
+    /// Waits up to `timeout` for a worker pool job to finish, then applies every
+    /// completion that has arrived.
+    pub(crate) fn wait_completions(&self, client: &dyn PartitionClient, timeout: Duration) {
+        let first = self
+            .done_rx
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .recv_timeout(timeout);
+        if let Ok(completion) = first {
+            self.complete(client, completion);
+            self.collect_completions(client);
+        }
+    }
+
+    /// Every partition paused until a retry.
+    pub(crate) fn pending_retries(&self) -> Vec<PendingRetry> {
+        let now = self.shared.clock.now();
+        let state = self.lock();
+        state
+            .partitions
+            .iter()
+            .filter_map(|(key, part)| {
+                let retry = part.retry?;
+                Some(PendingRetry {
+                    topic: key.0.clone(),
+                    partition: key.1,
+                    offset: retry.offset,
+                    failed_attempts: part.attempt.saturating_sub(1),
+                    dead_letter_queue: self.topics[part.topic].dead_letter_queue.is_some(),
+                    last_error: part.last_error.clone(),
+                    due_in: retry.resume_at.saturating_duration_since(now),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the partition is tracked (assigned).
+    pub(crate) fn is_assigned(&self, topic: &str, partition: i32) -> bool {
+        self.lock()
+            .partitions
+            .contains_key(&(Arc::from(topic), partition))
+    }
+}
+
 /// Messages a partition may hold fetched but unprocessed before it is paused:
 /// `max_buffered_messages`, and never less than two batches; it resumes once half
 /// of that is consumed. Pausing is costly (librdkafka drops what it prefetched
@@ -943,12 +998,6 @@ fn buffer_limit(config: &Config, route: &Topic) -> usize {
 
 fn min_due(current: Option<Duration>, candidate: Duration) -> Option<Duration> {
     Some(current.map_or(candidate, |c| c.min(candidate)))
-}
-
-fn single(topic: &str, partition: i32) -> TopicPartitionList {
-    let mut tpl = TopicPartitionList::with_capacity(1);
-    tpl.add_partition(topic, partition);
-    tpl
 }
 
 fn activity_label(group: &str, key: &PartitionKey) -> String {

@@ -14,6 +14,7 @@ use crate::consumer::Context;
 use crate::error::{Error, Result};
 use crate::instrumentation::{ConsumerConsume, Event, EventKind, Monitor};
 use crate::messages::RawMessage;
+use crate::producer::shared::{self, ProducerScope};
 
 /// Identifies a topic-partition within a consumer group.
 pub(crate) type PartitionKey = (Arc<str>, i32);
@@ -41,6 +42,8 @@ pub(crate) struct Job {
     pub(crate) backend: Backend,
     /// Emits `consumer.consume` right before the batch is handed over.
     pub(crate) monitor: Monitor,
+    /// The producer responders use while the job runs, if not the shared one.
+    pub(crate) scope: Option<ProducerScope>,
 }
 
 /// How a consume job went.
@@ -74,7 +77,12 @@ pub(crate) enum Outcome {
 
 impl Job {
     /// Runs the work (after the `initialized` hook if due); panics become errors.
-    pub(crate) async fn run(self) -> Completion {
+    pub(crate) async fn run(mut self) -> Completion {
+        let scope = self.scope.take();
+        shared::within(scope, self.run_here()).await
+    }
+
+    async fn run_here(self) -> Completion {
         let Job {
             key,
             generation,
@@ -86,6 +94,7 @@ impl Job {
             consumer_name,
             backend,
             monitor,
+            scope: _,
         } = self;
         let initialized_error = if run_initialized {
             guarded(consumer.hook(Hook::Initialized, &mut ctx))

@@ -1,6 +1,8 @@
 //! From fetched messages to user code: per-partition executors, jobs, the
 //! worker pool, and dead letter queue records.
 
+pub(crate) mod client;
+pub(crate) mod clock;
 pub mod dlq;
 pub(crate) mod erased;
 pub(crate) mod executor;

@@ -7,7 +7,12 @@
 //! its producer is created on first use (the server creates it at boot), and
 //! flushed and released when its server stops. Listeners added to that app
 //! later are seen too.
+//!
+//! A task may run within a [`ProducerScope`] instead: responders called inside
+//! it use the scope's producer and monitor (how [`crate::testing::TestApp`]
+//! captures what consumers respond, whatever else runs in the process).
 
+use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -23,6 +28,26 @@ struct Current {
 }
 
 static CURRENT: Mutex<Option<Current>> = Mutex::new(None);
+
+/// A producer and monitor that responders use within one task, instead of the
+/// current app's.
+#[derive(Clone, Debug)]
+pub(crate) struct ProducerScope {
+    pub(crate) producer: Producer,
+    pub(crate) monitor: Monitor,
+}
+
+tokio::task_local! {
+    static SCOPE: ProducerScope;
+}
+
+/// Runs `future` with `scope`'s producer as the one responders use (if any).
+pub(crate) async fn within<F: Future>(scope: Option<ProducerScope>, future: F) -> F::Output {
+    match scope {
+        Some(scope) => SCOPE.scope(scope, future).await,
+        None => future.await,
+    }
+}
 
 fn lock() -> MutexGuard<'static, Option<Current>> {
     CURRENT.lock().unwrap_or_else(|e| e.into_inner())
@@ -50,6 +75,9 @@ pub(crate) fn refresh(app: &App) {
 
 /// The current app's producer, created on first use.
 pub(crate) fn producer() -> Result<Producer> {
+    if let Ok(producer) = SCOPE.try_with(|scope| scope.producer.clone()) {
+        return Ok(producer);
+    }
     let mut current = lock();
     let current = current.as_mut().ok_or(Error::NoApp)?;
     if let Some(producer) = &current.producer {
@@ -89,6 +117,9 @@ pub(crate) fn serve(app: &App, brokers: &str) -> Result<()> {
 
 /// The current app's monitor, for events of responders.
 pub(crate) fn monitor() -> Option<Monitor> {
+    if let Ok(monitor) = SCOPE.try_with(|scope| scope.monitor.clone()) {
+        return Some(monitor);
+    }
     lock().as_ref().map(|c| c.app.monitor().clone())
 }
 

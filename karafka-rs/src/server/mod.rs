@@ -15,6 +15,7 @@ use crate::connection::listener::GroupListener;
 use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
 use crate::instrumentation::AppStatus;
+use crate::processing::clock::Clock;
 use crate::processing::executor::GroupShared;
 use crate::processing::worker_pool::WorkerPool;
 use activity::Activity;
@@ -121,6 +122,8 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
             pool: pool.clone(),
             dlq_producer,
             quiet: quiet.clone(),
+            clock: Clock::default(),
+            scope: None,
         };
         let listener = GroupListener::subscribe(shared, &brokers)?;
         let (done_tx, done_rx) = oneshot::channel();

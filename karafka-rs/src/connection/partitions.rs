@@ -1,0 +1,37 @@
+//! The server's rdkafka consumer as the executors' [`PartitionClient`].
+
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::context::GroupContext;
+use crate::processing::client::PartitionClient;
+
+/// How long a seek may wait for the partition's fetcher.
+const SEEK_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl PartitionClient for BaseConsumer<GroupContext> {
+    fn store_offset(&self, topic: &str, partition: i32, next: i64) -> Result<(), String> {
+        let mut tpl = TopicPartitionList::with_capacity(1);
+        tpl.add_partition_offset(topic, partition, Offset::Offset(next))
+            .and_then(|()| Consumer::store_offsets(self, &tpl))
+            .map_err(|e| e.to_string())
+    }
+
+    fn pause(&self, topic: &str, partition: i32) -> Result<(), String> {
+        Consumer::pause(self, &single(topic, partition)).map_err(|e| e.to_string())
+    }
+
+    fn seek_and_resume(&self, topic: &str, partition: i32, offset: i64) -> Result<(), String> {
+        Consumer::seek(self, topic, partition, Offset::Offset(offset), SEEK_TIMEOUT)
+            .and_then(|()| Consumer::resume(self, &single(topic, partition)))
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn single(topic: &str, partition: i32) -> TopicPartitionList {
+    let mut tpl = TopicPartitionList::with_capacity(1);
+    tpl.add_partition(topic, partition);
+    tpl
+}

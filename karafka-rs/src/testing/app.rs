@@ -1,0 +1,343 @@
+//! [`TestApp`]: the app's real consumer pipeline over in-memory topics.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::client::TestClient;
+use super::topics::Topics;
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::instrumentation::Listener;
+use crate::messages::RawMessage;
+use crate::processing::clock::Clock;
+use crate::processing::executor::{Executors, GroupShared};
+use crate::processing::worker_pool::WorkerPool;
+use crate::producer::shared::{self, ProducerScope};
+use crate::producer::{Delivery, Producer, Record};
+use crate::responders::{Respond, Responded};
+use crate::routing::ConsumerGroup;
+use crate::server::activity::Activity;
+
+/// Failed attempts after which [`TestApp::consume`] gives up on a message
+/// whose route has no dead letter queue, unless set with [`TestApp::max_attempts`].
+const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// How long to wait at a time for a worker pool job.
+const JOB_WAIT: Duration = Duration::from_millis(20);
+
+/// An app under test: its routes, configuration and listeners, with Kafka
+/// replaced by in-memory topics.
+///
+/// [`consume`](TestApp::consume) runs the routed consumer through the same
+/// executors the server uses: the route's deserializer and options, inline or
+/// worker pool backend, retries with backoff (followed on a clock that skips
+/// the waits), the dead letter queue, offsets stored after success or marks,
+/// and instrumentation events to the app's listeners. What responders and the
+/// dead letter queue write lands in the in-memory topics, where
+/// [`produced_messages`](TestApp::produced_messages) reads it; nothing reaches Kafka.
+pub struct TestApp {
+    app: App,
+    topics: Arc<Topics>,
+    client: Arc<TestClient>,
+    producer: Producer,
+    clock: Clock,
+    groups: Mutex<HashMap<Arc<str>, Arc<Executors>>>,
+    max_attempts: u32,
+}
+
+impl TestApp {
+    /// Loads the app as [`App::load`] does (karafka.toml and the routes linked
+    /// into the test binary) and puts it under test.
+    pub fn load() -> Result<TestApp> {
+        Ok(TestApp::new(App::load()?))
+    }
+
+    /// Puts `app` under test, with its listeners.
+    pub fn new(app: App) -> TestApp {
+        let topics = Arc::new(Topics::new(app.config().default_partitions));
+        let producer = Producer::in_memory(topics.clone(), app.config());
+        TestApp {
+            client: Arc::new(TestClient::new(topics.clone())),
+            topics,
+            producer,
+            clock: Clock::movable(),
+            groups: Mutex::new(HashMap::new()),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            app,
+        }
+    }
+
+    /// Registers a listener (before the first `consume`), as [`App::listener`].
+    pub fn listener(mut self, listener: impl Listener) -> Self {
+        self.app = self.app.listener(listener);
+        self
+    }
+
+    /// How many failed attempts [`consume`](TestApp::consume) allows a message
+    /// without a dead letter queue before it fails (default 3).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The app under test.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Creates a topic with `partitions` partitions; others are created on first
+    /// use with the configuration's `default_partitions`.
+    pub fn create_topic(&self, topic: &str, partitions: i32) {
+        self.topics.create(topic, partitions);
+    }
+
+    /// Writes `payload` to `topic` (partition chosen in turn).
+    pub fn produce(&self, topic: &str, payload: impl Into<Vec<u8>>) -> Result<Delivery> {
+        self.produce_record(Record::new(topic, payload))
+    }
+
+    /// Writes `value` as JSON to `topic`.
+    pub fn produce_json<T: Serialize + ?Sized>(&self, topic: &str, value: &T) -> Result<Delivery> {
+        let payload = serde_json::to_vec(value).map_err(|e| Error::Serialization {
+            responder: "TestApp::produce_json".into(),
+            topic: topic.to_owned(),
+            serializer: "Json",
+            reason: e.to_string(),
+        })?;
+        self.produce(topic, payload)
+    }
+
+    /// Writes a record with its key, partition and headers: an explicit
+    /// partition wins, else the key chooses one (always the same for a key).
+    pub fn produce_record(&self, record: Record) -> Result<Delivery> {
+        self.topics
+            .append(&record)
+            .map_err(|e| self.producer.delivery_error(&record.topic, e))
+    }
+
+    /// Every message of `topic` in the order written: what the test produced,
+    /// and what responders and the dead letter queue wrote.
+    pub fn produced_messages(&self, topic: &str) -> Vec<RawMessage> {
+        self.topics.messages(topic)
+    }
+
+    /// The JSON payloads of [`produced_messages`](TestApp::produced_messages).
+    pub fn produced_payloads<T: DeserializeOwned>(&self, topic: &str) -> Result<Vec<T>> {
+        self.produced_messages(topic)
+            .iter()
+            .map(|m| {
+                serde_json::from_slice(m.payload().unwrap_or_default()).map_err(|e| {
+                    Error::Deserialization {
+                        topic: topic.to_owned(),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        deserializer: "Json",
+                        reason: e.to_string(),
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// The offset stored for a partition (the next to consume), as the server
+    /// would commit it; `None` if nothing was stored.
+    pub fn committed_offset(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.client.stored(topic, partition)
+    }
+
+    /// Runs `future` (app code) with this app's in-memory producer: responders
+    /// called inside it (`UsersResponder.call(&event)`) write to its topics.
+    pub async fn within<F: Future>(&self, future: F) -> F::Output {
+        shared::within(Some(self.scope()), future).await
+    }
+
+    /// Calls `responder` on `input` through this app's in-memory producer.
+    pub async fn respond<R: Respond>(&self, responder: &R, input: &R::Input) -> Result<Responded> {
+        self.within(self.producer.respond(responder, input)).await
+    }
+
+    /// Runs the consumer routed to `topic` over every message produced to it and
+    /// not consumed yet, until each is processed or dead-lettered.
+    ///
+    /// A consumer that fails is retried as on the server (the backoff is
+    /// followed without waiting). A message that still fails after
+    /// [`max_attempts`](TestApp::max_attempts) attempts and has no dead letter
+    /// queue fails the call with [`Error::Unprocessed`]; the server would retry
+    /// it forever.
+    pub async fn consume(&self, topic: &str) -> Result<()> {
+        let group = self.group_of(topic)?;
+        let executors = self.executors(&group)?;
+        let index = executors
+            .topics()
+            .iter()
+            .position(|t| &*t.name == topic)
+            .expect("the group routes the topic");
+        let partitions = self.topics.ensure(topic);
+        for partition in 0..partitions {
+            if !executors.is_assigned(topic, partition) {
+                executors.assign(topic, partition);
+            }
+            self.client.assign(topic, partition);
+        }
+        let run = Run {
+            executors,
+            client: self.client.clone(),
+            clock: self.clock.clone(),
+            topic: topic.to_owned(),
+            index,
+            cap: group.max_messages().saturating_mul(4),
+            max_attempts: self.max_attempts,
+        };
+        // Inline jobs block on the runtime the way the fetch thread does, so the
+        // loop runs on a blocking thread, never on one of the runtime's workers.
+        tokio::task::spawn_blocking(move || run.run())
+            .await
+            .map_err(|e| Error::Internal(format!("consuming {topic}: {e}")))?
+    }
+
+    /// Stops the consumers as a graceful server stop does: each partition's
+    /// consumer runs its `shutdown` hook (a `consumer.shutdown` event). A later
+    /// `consume` starts new consumer instances from the stored offsets, as a
+    /// restarted server would.
+    pub async fn shutdown(&self) -> Result<()> {
+        let groups: Vec<Arc<Executors>> = self
+            .groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, executors)| executors)
+            .collect();
+        self.client.unassign_all();
+        tokio::task::spawn_blocking(move || {
+            for executors in groups {
+                executors.shutdown_all();
+            }
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("shutting the consumers down: {e}")))
+    }
+
+    fn scope(&self) -> ProducerScope {
+        ProducerScope {
+            producer: self.producer.clone(),
+            monitor: self.app.monitor().clone(),
+        }
+    }
+
+    fn group_of(&self, topic: &str) -> Result<ConsumerGroup> {
+        let routes = self.app.routes();
+        routes
+            .active_groups()
+            .find(|g| g.active_topics().any(|t| &*t.name == topic))
+            .cloned()
+            .ok_or_else(|| {
+                let routed: Vec<String> = routes
+                    .active_topic_names()
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect();
+                Error::Routing(format!(
+                    "no active route for topic `{topic}` (routed: {})",
+                    routed.join(", ")
+                ))
+            })
+    }
+
+    /// The executors of `group`, made on first use on the current runtime.
+    fn executors(&self, group: &ConsumerGroup) -> Result<Arc<Executors>> {
+        let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(executors) = groups.get(&group.name) {
+            return Ok(executors.clone());
+        }
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::Internal("TestApp::consume runs inside a tokio runtime (#[tokio::test])".into())
+        })?;
+        let config = self.app.config_arc();
+        let has_dlq = group.active_topics().any(|t| t.dead_letter_queue.is_some());
+        let executors = Arc::new(Executors::new(GroupShared {
+            group: group.clone(),
+            pool: WorkerPool::new(config.concurrency, runtime.clone()),
+            config,
+            monitor: self.app.monitor().clone(),
+            runtime,
+            activity: Arc::new(Activity::default()),
+            dlq_producer: has_dlq.then(|| self.producer.clone()),
+            quiet: Arc::new(AtomicBool::new(false)),
+            clock: self.clock.clone(),
+            scope: Some(self.scope()),
+        }));
+        groups.insert(group.name.clone(), executors.clone());
+        Ok(executors)
+    }
+}
+
+impl std::fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp")
+            .field("app", &self.app)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One `consume` call: the fetch loop's steps over the in-memory client.
+struct Run {
+    executors: Arc<Executors>,
+    client: Arc<TestClient>,
+    clock: Clock,
+    topic: String,
+    index: usize,
+    cap: usize,
+    max_attempts: u32,
+}
+
+impl Run {
+    fn run(self) -> Result<()> {
+        let client = &*self.client;
+        loop {
+            self.executors.collect_completions(client);
+            self.executors.dispatch(client);
+            self.executors.apply_backpressure(client);
+            self.executors.resume_due(client);
+            let fetched = client.fetch(&self.topic, self.index, self.cap);
+            if !fetched.is_empty() {
+                self.executors.accept(fetched);
+                continue;
+            }
+            if self.executors.has_in_flight() {
+                self.executors.wait_completions(client, JOB_WAIT);
+                continue;
+            }
+            if self.executors.is_busy() {
+                continue;
+            }
+            let retries: Vec<_> = self
+                .executors
+                .pending_retries()
+                .into_iter()
+                .filter(|r| *r.topic == *self.topic)
+                .collect();
+            if let Some(stuck) = retries
+                .iter()
+                .find(|r| !r.dead_letter_queue && r.failed_attempts >= self.max_attempts)
+            {
+                return Err(Error::Unprocessed {
+                    topic: stuck.topic.to_string(),
+                    partition: stuck.partition,
+                    offset: stuck.offset,
+                    attempts: stuck.failed_attempts,
+                    error: stuck.last_error.clone(),
+                });
+            }
+            match retries.iter().map(|r| r.due_in).min() {
+                // Skip the backoff: the retry is due at once, as it would be after the pause.
+                Some(wait) => self.clock.advance(wait),
+                None => return Ok(()),
+            }
+        }
+    }
+}
