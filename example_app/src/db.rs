@@ -1,5 +1,6 @@
 //! The example's database (SQLite): each movie's count and sum, the offsets of
-//! `ratings` already counted, and the averages `rating-averages` reported.
+//! `ratings` already counted, and the averages `rating-averages` reported;
+//! for seed 003, which truck each goods is on and the latest sensor readings.
 //!
 //! The process opens one database ([`install`]); without one, a private
 //! in-memory database is used (tests).
@@ -11,6 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::ratings::{CountAndSum, RatingAverage};
+
+mod kongo;
 
 /// The file name of the database in the app's directory, unless `--database` says otherwise.
 pub const DEFAULT_FILE: &str = "ratings.sqlite3";
@@ -26,6 +29,17 @@ CREATE TABLE IF NOT EXISTS counted_offsets (
     partition INTEGER NOT NULL,
     next_offset INTEGER NOT NULL,
     PRIMARY KEY (topic, partition)
+);
+CREATE TABLE IF NOT EXISTS goods_trucks (
+    goods_id TEXT PRIMARY KEY,
+    truck_id TEXT
+);
+CREATE TABLE IF NOT EXISTS sensor_readings (
+    doc TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    value REAL NOT NULL,
+    time INTEGER NOT NULL,
+    PRIMARY KEY (doc, metric)
 );
 CREATE TABLE IF NOT EXISTS rating_averages (
     movie_id INTEGER PRIMARY KEY,

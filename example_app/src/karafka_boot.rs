@@ -1,8 +1,10 @@
 //! The boot file: the app's routes, as `karafka.rb` draws them in Karafka.
 
 use crate::consumers::{
-    RatingAveragesConsumer, RatingsConsumer, UserActivityConsumer, UsersConsumer,
+    RatingAveragesConsumer, RatingsConsumer, RfidConsumer, SensorConsumer, UserActivityConsumer,
+    UsersConsumer,
 };
+use crate::kongo::CommaLines;
 
 karafka::routes! {
     consumer_group example {
@@ -13,5 +15,7 @@ karafka::routes! {
             dead_letter_queue: { topic: "ratings_dlq", max_retries: 2 },
         }
         topic "rating-averages" { consumer: RatingAveragesConsumer }
+        topic "sensor-events" { consumer: SensorConsumer, deserializer: CommaLines }
+        topic "rfid-events" { consumer: RfidConsumer, deserializer: CommaLines }
     }
 }

@@ -11,6 +11,7 @@
 pub mod consumers;
 pub mod db;
 pub mod karafka_boot;
+pub mod kongo;
 pub mod live;
 pub mod ratings;
 pub mod responders;

@@ -95,7 +95,7 @@ impl GroupListener {
             let fetched = self.poll_round(next_due, busy, jobs_running, stop);
             if jobs_running && fetched.is_empty() {
                 let wait = next_due.map_or(BUSY_POLL, |due| due.min(BUSY_POLL));
-                self.executors.await_completion(&*self.consumer, wait);
+                self.executors.wait_completions(&*self.consumer, wait);
             }
             monitor.instrument_with(EventKind::FetchLoopReceived, || {
                 Event::FetchLoopReceived(FetchLoopReceived {

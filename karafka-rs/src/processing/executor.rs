@@ -438,15 +438,17 @@ impl Executors {
         }
     }
 
-    /// Waits up to `timeout` for one job to finish and applies its outcome.
-    pub(crate) fn await_completion(&self, client: &dyn PartitionClient, timeout: Duration) {
-        let next = self
+    /// Waits up to `timeout` for a worker pool job to finish, then applies every
+    /// completion that has arrived.
+    pub(crate) fn wait_completions(&self, client: &dyn PartitionClient, timeout: Duration) {
+        let first = self
             .done_rx
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .recv_timeout(timeout);
-        if let Ok(completion) = next {
+        if let Ok(completion) = first {
             self.complete(client, completion);
+            self.collect_completions(client);
         }
     }
 
@@ -942,20 +944,6 @@ pub(crate) struct PendingRetry {
 /// What [`crate::testing`] needs beyond what the fetch loop uses.
 #[cfg(feature = "testing")]
 impl Executors {
-    /// Waits up to `timeout` for a worker pool job to finish, then applies every
-    /// completion that has arrived.
-    pub(crate) fn wait_completions(&self, client: &dyn PartitionClient, timeout: Duration) {
-        let first = self
-            .done_rx
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .recv_timeout(timeout);
-        if let Ok(completion) = first {
-            self.complete(client, completion);
-            self.collect_completions(client);
-        }
-    }
-
     /// Every partition paused until a retry.
     pub(crate) fn pending_retries(&self) -> Vec<PendingRetry> {
         let now = self.shared.clock.now();

@@ -166,9 +166,9 @@ impl TestApp {
     ///
     /// A consumer that fails is retried as on the server (the backoff is
     /// followed without waiting). A message that still fails after
-    /// [`max_attempts`](TestApp::max_attempts) attempts and has no dead letter
-    /// queue fails the call with [`Error::Unprocessed`]; the server would retry
-    /// it forever.
+    /// [`max_attempts`](TestApp::max_attempts) attempts in this call and has no
+    /// dead letter queue fails the call with [`Error::Unprocessed`] (the server
+    /// would retry it forever); a later call retries it again.
     pub async fn consume(&self, topic: &str) -> Result<()> {
         let group = self.group_of(topic)?;
         let executors = self.executors(&group)?;
@@ -298,6 +298,14 @@ struct Run {
 impl Run {
     fn run(self) -> Result<()> {
         let client = &*self.client;
+        // Attempts made by earlier calls do not count against this one's limit.
+        let earlier: HashMap<i32, u32> = self
+            .executors
+            .pending_retries()
+            .into_iter()
+            .filter(|r| *r.topic == *self.topic)
+            .map(|r| (r.partition, r.failed_attempts))
+            .collect();
         loop {
             self.executors.collect_completions(client);
             self.executors.dispatch(client);
@@ -321,10 +329,11 @@ impl Run {
                 .into_iter()
                 .filter(|r| *r.topic == *self.topic)
                 .collect();
-            if let Some(stuck) = retries
-                .iter()
-                .find(|r| !r.dead_letter_queue && r.failed_attempts >= self.max_attempts)
-            {
+            if let Some(stuck) = retries.iter().find(|r| {
+                let before = earlier.get(&r.partition).copied().unwrap_or(0);
+                !r.dead_letter_queue
+                    && r.failed_attempts.saturating_sub(before) >= self.max_attempts
+            }) {
                 return Err(Error::Unprocessed {
                     topic: stuck.topic.to_string(),
                     partition: stuck.partition,
