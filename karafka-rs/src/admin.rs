@@ -2,13 +2,15 @@
 //! that brings it to what the routes declare, and carrying that plan out.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::ClientConfig;
 
 use crate::app::App;
 use crate::connection::client::producer_config;
@@ -18,7 +20,10 @@ use crate::routing::DeclaredTopic;
 /// An admin connection to the app's brokers.
 #[derive(Clone)]
 pub struct Admin {
-    client: Arc<AdminClient<DefaultClientContext>>,
+    settings: ClientConfig,
+    /// Created on first use: dropping an admin client takes up to 100 ms (its
+    /// polling thread's interval), which a boot that only reads metadata skips.
+    client: Arc<OnceLock<AdminClient<DefaultClientContext>>>,
     brokers: String,
     timeout: Duration,
 }
@@ -34,32 +39,42 @@ impl std::fmt::Debug for Admin {
 impl Admin {
     /// Connects to `brokers` with the app's settings; requests wait up to `connect_timeout`.
     pub fn connect(app: &App, brokers: &str) -> Result<Admin> {
-        let client = producer_config(app.config(), brokers)
-            .create()
-            .map_err(|e| Error::kafka("creating the admin client", e))?;
         Ok(Admin {
-            client: Arc::new(client),
+            settings: producer_config(app.config(), brokers),
+            client: Arc::default(),
             brokers: brokers.to_owned(),
             timeout: Duration::from_millis(app.config().connect_timeout),
         })
     }
 
+    fn client(&self) -> Result<&AdminClient<DefaultClientContext>> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let created = self
+            .settings
+            .create()
+            .map_err(|e| Error::kafka("creating the admin client", e))?;
+        Ok(self.client.get_or_init(|| created))
+    }
+
     /// Every topic on the cluster with its partition count; fails within the
     /// timeout when no broker answers.
     pub async fn topics(&self) -> Result<BTreeMap<String, i32>> {
-        let client = self.client.clone();
+        let settings = self.settings.clone();
         let timeout = self.timeout;
         let brokers = self.brokers.clone();
         tokio::task::spawn_blocking(move || {
-            let metadata =
-                client
-                    .inner()
-                    .fetch_metadata(None, timeout)
-                    .map_err(|e| Error::Unreachable {
-                        brokers,
-                        timeout_ms: timeout.as_millis() as u64,
-                        reason: e.to_string(),
-                    })?;
+            let probe: BaseConsumer = settings
+                .create()
+                .map_err(|e| Error::kafka("creating the metadata probe", e))?;
+            let metadata = probe
+                .fetch_metadata(None, timeout)
+                .map_err(|e| Error::Unreachable {
+                    brokers,
+                    timeout_ms: timeout.as_millis() as u64,
+                    reason: e.to_string(),
+                })?;
             Ok(metadata
                 .topics()
                 .iter()
@@ -92,7 +107,7 @@ impl Admin {
             })
             .collect();
         let results = self
-            .client
+            .client()?
             .create_topics(&new_topics, &self.options())
             .await
             .map_err(|e| Error::kafka("creating topics", e))?;
@@ -110,7 +125,7 @@ impl Admin {
     /// Grows `topic` to `partitions` partitions.
     pub async fn add_partitions(&self, topic: &str, partitions: i32) -> Result<()> {
         let results = self
-            .client
+            .client()?
             .create_partitions(
                 &[NewPartitions::new(topic, partitions as usize)],
                 &self.options(),
@@ -131,7 +146,7 @@ impl Admin {
             return Ok(());
         }
         let results = self
-            .client
+            .client()?
             .delete_topics(topics, &self.options())
             .await
             .map_err(|e| Error::kafka("deleting topics", e))?;
