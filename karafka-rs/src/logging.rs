@@ -1,14 +1,26 @@
 //! Log output: `tracing` to stderr, `info` by default, `RUST_LOG` always wins.
 
-use tracing_subscriber::EnvFilter;
+use tracing::Level;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _};
 
 /// Installs the stderr log subscriber unless the app installed one already.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,librdkafka=warn,rdkafka=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_filter(filter)
+        .with_filter(filter_fn(|meta| !is_second_close(meta)));
+    let _ = tracing_subscriber::registry().with(output).try_init();
+}
+
+/// rust-rdkafka's drop of a consumer closes it again and logs an error when it
+/// is already closed, as karafka closes it itself (with shorter polls) before;
+/// that is the only error that module logs.
+fn is_second_close(meta: &tracing::Metadata<'_>) -> bool {
+    meta.target() == "rdkafka::consumer::base_consumer" && *meta.level() == Level::ERROR
 }

@@ -63,16 +63,19 @@ impl Walkthrough {
         );
     }
 
-    /// Stops the server with SIGTERM; it must exit 0.
+    /// Stops the server with SIGTERM; it must exit 0 and log no error on the
+    /// way (its clients are gone before its embedded broker).
     pub fn stop(mut self) {
         self.server.signal(libc::SIGTERM);
         let status = self.server.wait_exit(Duration::from_secs(30));
+        let log = self.server.log();
         assert_eq!(
             status.and_then(|s| s.code()),
             Some(0),
-            "SIGTERM stops it cleanly:\n{}",
-            self.server.log()
+            "SIGTERM stops it cleanly:\n{log}"
         );
+        let errors: Vec<&str> = log.lines().filter(|l| l.contains(" ERROR ")).collect();
+        assert!(errors.is_empty(), "no errors while stopping: {errors:#?}");
     }
 }
 

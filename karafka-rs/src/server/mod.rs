@@ -30,6 +30,40 @@ pub struct ServerHandle {
     activity: Arc<Activity>,
     brokers: String,
     embedded: Option<EmbeddedBroker>,
+    /// One message per fetch thread once its Kafka clients are destroyed.
+    released: std::sync::mpsc::Receiver<()>,
+    fetch_threads: usize,
+}
+
+/// Longest an embedded broker outlives its server, waiting for the server's
+/// clients to be destroyed (so they do not report the broker gone).
+const EMBEDDED_BROKER_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Drop for ServerHandle {
+    /// An embedded broker this server started is dropped once the fetch threads
+    /// have destroyed their clients, on a thread of its own.
+    fn drop(&mut self) {
+        let Some(broker) = self.embedded.take() else {
+            return;
+        };
+        let released = std::mem::replace(&mut self.released, std::sync::mpsc::channel().1);
+        let threads = self.fetch_threads;
+        let spawned = std::thread::Builder::new()
+            .name("karafka-broker-retire".into())
+            .spawn(move || {
+                let deadline = std::time::Instant::now() + EMBEDDED_BROKER_GRACE;
+                for _ in 0..threads {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if released.recv_timeout(left).is_err() {
+                        break;
+                    }
+                }
+                drop(broker);
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(target: "karafka", "stopping the embedded broker at once: {error}");
+        }
+    }
 }
 
 impl ServerHandle {
@@ -107,6 +141,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     let runtime = tokio::runtime::Handle::current();
     let pool = WorkerPool::new(app.config().concurrency, runtime.clone());
     let mut groups = Vec::new();
+    let (released_tx, released_rx) = std::sync::mpsc::channel();
     for group in app.routes().active_groups() {
         let dlq_producer = if group.active_topics().any(|t| t.dead_letter_queue.is_some()) {
             Some(crate::producer::shared::producer_of(&app)?)
@@ -128,6 +163,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
         let listener = GroupListener::subscribe(shared, &brokers)?;
         let (done_tx, done_rx) = oneshot::channel();
         let stop = stop.clone();
+        let released = released_tx.clone();
         std::thread::Builder::new()
             .name(format!("karafka-{}", group.name))
             .spawn(move || {
@@ -135,6 +171,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
                 // The group is left; destroying the client may take a while longer.
                 let _ = done_tx.send(());
                 drop(listener);
+                let _ = released.send(());
             })
             .map_err(|e| Error::io("starting a fetch thread", e))?;
         groups.push((group.name.clone(), done_rx));
@@ -145,10 +182,12 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
         app,
         stop,
         quiet,
+        fetch_threads: groups.len(),
         groups,
         activity,
         brokers,
         embedded,
+        released: released_rx,
     })
 }
 
