@@ -153,12 +153,7 @@ impl Database {
             )
             .map_err(failed("saving totals"))?;
         }
-        tx.execute(
-            "INSERT INTO counted_offsets (topic, partition, next_offset) VALUES (?1, ?2, ?3)
-             ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
-            params![topic, partition, next_offset],
-        )
-        .map_err(failed("saving counted offsets"))?;
+        save_offset(&tx, topic, partition, next_offset)?;
         tx.commit().map_err(failed("counting ratings"))
     }
 
@@ -194,6 +189,22 @@ impl Database {
         rows.collect::<std::result::Result<_, _>>()
             .map_err(failed("reading averages"))
     }
+}
+
+/// Saves the offset after the last message of a partition already processed.
+fn save_offset(
+    tx: &rusqlite::Transaction<'_>,
+    topic: &str,
+    partition: i32,
+    next: i64,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO counted_offsets (topic, partition, next_offset) VALUES (?1, ?2, ?3)
+         ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+        params![topic, partition, next],
+    )
+    .map(drop)
+    .map_err(failed("saving processed offsets"))
 }
 
 static DATABASE: OnceLock<Database> = OnceLock::new();

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{failed, Database, Result};
+use super::{failed, save_offset, Database, Result};
 use crate::kongo::SensorEvent;
 
 impl Database {
@@ -46,12 +46,7 @@ impl Database {
             )
             .map_err(failed("saving goods"))?;
         }
-        tx.execute(
-            "INSERT INTO counted_offsets (topic, partition, next_offset) VALUES (?1, ?2, ?3)
-             ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
-            params![topic, partition, next_offset],
-        )
-        .map_err(failed("saving processed offsets"))?;
+        save_offset(&tx, topic, partition, next_offset)?;
         tx.commit().map_err(failed("moving goods"))
     }
 
