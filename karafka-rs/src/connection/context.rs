@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
 use crate::instrumentation::{
@@ -74,6 +74,13 @@ impl ConsumerContext for GroupContext {
         }
     }
 
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(error) => self.commit_failed(offsets, &error),
+        }
+    }
+
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
             for element in tpl.elements() {
@@ -101,6 +108,19 @@ impl ConsumerContext for GroupContext {
 }
 
 impl GroupContext {
+    /// Interval commits run inside librdkafka; their failures arrive only here.
+    fn commit_failed(&self, offsets: &TopicPartitionList, error: &KafkaError) {
+        let partitions: Vec<String> = offsets
+            .elements()
+            .iter()
+            .map(|e| format!("{}/{}", e.topic(), e.partition()))
+            .collect();
+        self.report(
+            ErrorType::ConnectionClientCommit,
+            format!("commit of {} failed: {error}", partitions.join(", ")),
+        );
+    }
+
     fn report(&self, error_type: ErrorType, error: String) {
         let shared = self.executors.shared();
         shared.monitor.instrument(Event::ErrorOccurred(
