@@ -119,8 +119,8 @@ async fn source_offset_is_not_committed_until_the_dead_letter_write_is_acknowled
     let dead = read_messages(&brokers, "orders_dlq", 1, 2, Duration::from_secs(5));
 
     let after: Vec<i64> = DONE.lock().unwrap().clone();
-    let lost = [0, 2, 3, 4].iter().filter(|o| !after.contains(o)).count()
-        + usize::from(dead.is_empty());
+    let lost =
+        [0, 2, 3, 4].iter().filter(|o| !after.contains(o)).count() + usize::from(dead.is_empty());
     Summary::new("dlq_write_failure", 5, failed_writes, lost, 0)
         .with("committed_while_failing", format!("{highest_committed:?}"))
         .print();
@@ -139,7 +139,10 @@ async fn source_offset_is_not_committed_until_the_dead_letter_write_is_acknowled
         "nothing after the poison message is consumed meanwhile"
     );
     assert!(dispatched, "the write succeeds once the broker accepts it");
-    assert!(committed_after, "the commit then moves past the poison message");
+    assert!(
+        committed_after,
+        "the commit then moves past the poison message"
+    );
     assert_eq!(after, vec![0, 2, 3, 4]);
     assert_eq!(dead.len(), 1, "exactly one dead letter: {dead:?}");
     let source_offset = dead[0]
