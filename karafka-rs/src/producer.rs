@@ -11,7 +11,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer as _};
 
 use crate::config::Config;
-use crate::connection::client::producer_config;
+use crate::connection::client::{producer_config, Redactor};
 use crate::error::{Error, Result};
 use crate::responders::{Respond, Responded};
 
@@ -77,7 +77,7 @@ pub struct Delivery {
 /// server creates it at boot and flushes it when it stops.
 #[derive(Clone)]
 pub struct Producer {
-    inner: FutureProducer,
+    inner: FutureProducer<Redactor>,
     delivery_timeout: Duration,
 }
 
@@ -88,7 +88,7 @@ impl Producer {
         let mut client = producer_config(config, brokers);
         client.set("message.timeout.ms", config.delivery_timeout.to_string());
         let inner = client
-            .create()
+            .create_with_context(Redactor::new(config))
             .map_err(|e| Error::kafka("creating the producer", e))?;
         Ok(Producer {
             inner,

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
+use super::client::{log_redacted, Redactor};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
@@ -15,11 +17,18 @@ use crate::processing::executor::Executors;
 /// Shared by the fetch loop and the callbacks librdkafka runs inside `poll`.
 pub(crate) struct GroupContext {
     pub(crate) executors: Arc<Executors>,
+    /// Filters secret setting values out of librdkafka's words.
+    pub(crate) redactor: Redactor,
 }
 
 impl ClientContext for GroupContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        log_redacted(&self.redactor, level, fac, log_message);
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
-        self.report(ErrorType::ConnectionClient, format!("{error}: {reason}"));
+        let text = self.redactor.redact(&format!("{error}: {reason}"));
+        self.report(ErrorType::ConnectionClient, text);
     }
 
     /// Decodes the report only when something listens to `statistics.emitted`.

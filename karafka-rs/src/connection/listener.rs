@@ -11,7 +11,7 @@ use bytes::BytesMut;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{BorrowedMessage, Headers as _, Message as _};
 
-use super::client::consumer_config;
+use super::client::{consumer_config, Redactor};
 use super::context::{commit_sync, GroupContext};
 use crate::error::{Error, Result};
 use crate::instrumentation::{
@@ -41,10 +41,12 @@ impl GroupListener {
             &shared.group,
             shared.monitor.statistics_interval(),
         );
+        let shared_config = shared.config.clone();
         let executors = Arc::new(Executors::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
                 executors: executors.clone(),
+                redactor: Redactor::new(&shared_config),
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();

@@ -4,17 +4,17 @@
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 
 use crate::app::App;
-use crate::connection::client::producer_config;
+use crate::connection::client::{producer_config, Redactor};
 use crate::error::{Error, Result};
 
 /// Fails within `connect_timeout` when no broker answers; returns the routed
 /// topics the cluster does not have.
 pub(crate) async fn missing_topics(app: &App, brokers: &str) -> Result<Vec<String>> {
     let client = producer_config(app.config(), brokers);
+    let redactor = Redactor::new(app.config());
     let timeout = Duration::from_millis(app.config().connect_timeout);
     let brokers = brokers.to_owned();
     let routes = app.routes();
@@ -25,8 +25,8 @@ pub(crate) async fn missing_topics(app: &App, brokers: &str) -> Result<Vec<Strin
         .chain(routes.dead_letter_topics().into_iter().map(str::to_owned))
         .collect();
     tokio::task::spawn_blocking(move || {
-        let probe: BaseConsumer = client
-            .create()
+        let probe: BaseConsumer<Redactor> = client
+            .create_with_context(redactor)
             .map_err(|e| Error::kafka("creating the connection probe", e))?;
         let metadata = probe
             .fetch_metadata(None, timeout)
@@ -47,8 +47,8 @@ pub(crate) async fn missing_topics(app: &App, brokers: &str) -> Result<Vec<Strin
 
 /// Creates `topics` with `default_partitions` partitions through CreateTopics.
 pub(crate) async fn create(app: &App, brokers: &str, topics: &[String]) -> Result<()> {
-    let admin: AdminClient<DefaultClientContext> = producer_config(app.config(), brokers)
-        .create()
+    let admin: AdminClient<Redactor> = producer_config(app.config(), brokers)
+        .create_with_context(Redactor::new(app.config()))
         .map_err(|e| Error::kafka("creating the admin client", e))?;
     let partitions = app.config().default_partitions;
     let new_topics: Vec<NewTopic<'_>> = topics
