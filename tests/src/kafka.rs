@@ -200,8 +200,9 @@ pub async fn produce_backlog(
     for i in 0..per_partition {
         for partition in 0..partitions {
             let payload = format!("{{\"seq\":{i},\"pad\":\"{pad}\"}}");
-            let record: FutureRecord<'_, (), String> =
-                FutureRecord::to(topic).payload(&payload).partition(partition);
+            let record: FutureRecord<'_, (), String> = FutureRecord::to(topic)
+                .payload(&payload)
+                .partition(partition);
             let delivery = producer
                 .send_result(record)
                 .unwrap_or_else(|(e, _)| panic!("enqueueing message {i}: {e}"));

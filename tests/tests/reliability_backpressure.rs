@@ -21,8 +21,10 @@ const MOCK_BROKER: &str = env!("CARGO_BIN_EXE_mock_broker");
 const PARTITIONS: i32 = 40;
 const PER_PARTITION: usize = 4_000;
 const MESSAGE_SIZE: usize = 1024;
-/// The bound in the README's Reliability section.
-const PEAK_RSS_BOUND_MIB: u64 = 160;
+/// The bound in the README's Reliability section. Measured: ~120-130 MiB with
+/// `max_buffered_messages = 1000`; ~300 MiB when nothing pauses the partitions
+/// (`max_buffered_messages` above the backlog).
+const PEAK_RSS_BOUND_MIB: u64 = 192;
 
 /// A /proc/<pid>/status figure in KiB (`VmHWM`, `VmRSS`).
 fn status_kib(pid: u32, field: &str) -> Option<u64> {
@@ -41,8 +43,14 @@ fn status_kib(pid: u32, field: &str) -> Option<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_consumer_facing_a_large_backlog_stays_under_the_memory_bound() {
     let broker = MockBrokerProcess::start(Path::new(MOCK_BROKER), &[("events", PARTITIONS)]);
-    let messages =
-        produce_backlog(broker.address(), "events", PARTITIONS, PER_PARTITION, MESSAGE_SIZE).await;
+    let messages = produce_backlog(
+        broker.address(),
+        "events",
+        PARTITIONS,
+        PER_PARTITION,
+        MESSAGE_SIZE,
+    )
+    .await;
     // Each worker takes 50 ms per batch of 10: at most ~1,000 messages/s for 5
     // workers, far slower than the broker delivers.
     let dir = app_dir(&format!(
@@ -57,6 +65,7 @@ async fn slow_consumer_facing_a_large_backlog_stays_under_the_memory_bound() {
             ("KARAFKA_ROOT", dir.path().to_str().unwrap()),
             ("RECORD_FILE", record.to_str().unwrap()),
             ("RECORD_DELAY_MS", "50"),
+            ("RUST_LOG", "info,karafka=debug"),
         ],
     );
     let started = wait_until(Duration::from_secs(60), || !records(&record).is_empty());
@@ -107,6 +116,7 @@ async fn slow_consumer_facing_a_large_backlog_stays_under_the_memory_bound() {
         "the consumer is slow: the backlog outlasts the measurement"
     );
     assert_eq!(gaps, 0, "nothing skipped in what was processed");
+    assert!(paused > 0, "full partitions are paused (backpressure)");
     assert!(
         peak_mib < PEAK_RSS_BOUND_MIB,
         "peak RSS {peak_mib} MiB is over the {PEAK_RSS_BOUND_MIB} MiB bound"

@@ -60,8 +60,9 @@ async fn three_servers_joining_and_leaving_for_a_minute_lose_nothing_and_never_c
     let tansu = Tansu::start();
     let brokers = tansu.address().to_owned();
     create_topic(&brokers, "events", PARTITIONS).await;
-    let placed: Arc<Mutex<Vec<(i32, i64)>>> =
-        Arc::new(Mutex::new(produce_sequence(&brokers, "events", PARTITIONS, 1500).await));
+    let placed: Arc<Mutex<Vec<(i32, i64)>>> = Arc::new(Mutex::new(
+        produce_sequence(&brokers, "events", PARTITIONS, 1500).await,
+    ));
     let dir = app_dir(&format!(
         "client_id = \"churn\"\nbrokers = [\"{brokers}\"]\nmax_messages = 10\nshutdown_timeout = 30000\n\n[kafka]\n\"session.timeout.ms\" = 6000\n\"auto.commit.interval.ms\" = 500\n"
     ));
@@ -144,7 +145,11 @@ async fn three_servers_joining_and_leaving_for_a_minute_lose_nothing_and_never_c
         .map(|s| {
             let log = s.log();
             let lines: Vec<&str> = log.lines().collect();
-            format!("pid {}:\n{}", s.pid(), lines[lines.len().saturating_sub(30)..].join("\n"))
+            format!(
+                "pid {}:\n{}",
+                s.pid(),
+                lines[lines.len().saturating_sub(30)..].join("\n")
+            )
         })
         .collect();
     assert!(
