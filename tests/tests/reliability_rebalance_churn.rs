@@ -1,9 +1,17 @@
-//! Reliability: three server processes on Tansu joining and leaving the group
-//! every few seconds for a minute while messages keep arriving. Nothing is
-//! lost, each lifetime sees its partitions in order, and the committed offsets
+//! Reliability: three server processes joining and leaving the group every
+//! few seconds for a minute while messages keep arriving. Nothing is lost,
+//! and the committed offsets
 //! (sampled from the broker throughout) never move backwards — which a
 //! process committing a partition after it was revoked would do once the new
 //! owner had committed further — nor past a message not yet processed.
+//! (A process that gets a partition back resumes it from the committed
+//! offset, so order holds per assignment, not per process lifetime.)
+//!
+//! The broker is the mock cluster in a process of its own; with
+//! `RELIABILITY_CHURN_BROKER=tansu` it is Tansu, whose group coordinator, after
+//! some joins and leaves, stopped assigning partitions to the members left
+//! (minutes without an assignment and without an error on the client side) in
+//! two of four runs here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -12,16 +20,55 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use karafka_tests::kafka::{committed_offsets, create_topic, produce_sequence};
+use karafka_tests::mock_broker::MockBrokerProcess;
 use karafka_tests::process::AppProcess;
-use karafka_tests::records::{assert_order_per_lifetime, distinct, read as records};
+use karafka_tests::records::{distinct, read as records};
 use karafka_tests::reliability::{tally, Rng, Summary};
 use karafka_tests::tansu::Tansu;
 use karafka_tests::{app_dir, wait_until};
 
 const RECORDER: &str = env!("CARGO_BIN_EXE_recorder");
+const MOCK_BROKER: &str = env!("CARGO_BIN_EXE_mock_broker");
 const PARTITIONS: i32 = 3;
 const GROUP: &str = "churn_recorder";
 const CHURN: Duration = Duration::from_secs(60);
+
+/// The broker of the run, stopped when dropped.
+enum Broker {
+    Mock(MockBrokerProcess),
+    Tansu(Tansu),
+}
+
+impl Broker {
+    /// The mock cluster process, or Tansu with `RELIABILITY_CHURN_BROKER=tansu`;
+    /// either way with the `events` topic.
+    async fn start() -> Broker {
+        if std::env::var("RELIABILITY_CHURN_BROKER").as_deref() == Ok("tansu") {
+            let tansu = Tansu::start();
+            create_topic(tansu.address(), "events", PARTITIONS).await;
+            Broker::Tansu(tansu)
+        } else {
+            Broker::Mock(MockBrokerProcess::start(
+                Path::new(MOCK_BROKER),
+                &[("events", PARTITIONS)],
+            ))
+        }
+    }
+
+    fn address(&self) -> &str {
+        match self {
+            Broker::Mock(broker) => broker.address(),
+            Broker::Tansu(tansu) => tansu.address(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Broker::Mock(_) => "mock_cluster_process",
+            Broker::Tansu(_) => "tansu",
+        }
+    }
+}
 
 /// Committed offsets seen over time, per partition, with the problems found.
 #[derive(Default)]
@@ -57,14 +104,13 @@ impl CommitWatch {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_servers_joining_and_leaving_for_a_minute_lose_nothing_and_never_commit_backwards() {
-    let tansu = Tansu::start();
-    let brokers = tansu.address().to_owned();
-    create_topic(&brokers, "events", PARTITIONS).await;
+    let broker = Broker::start().await;
+    let brokers = broker.address().to_owned();
     let placed: Arc<Mutex<Vec<(i32, i64)>>> = Arc::new(Mutex::new(
         produce_sequence(&brokers, "events", PARTITIONS, 1500).await,
     ));
     let dir = app_dir(&format!(
-        "client_id = \"churn\"\nbrokers = [\"{brokers}\"]\nmax_messages = 10\nshutdown_timeout = 30000\n\n[kafka]\n\"session.timeout.ms\" = 6000\n\"auto.commit.interval.ms\" = 500\n"
+        "client_id = \"churn\"\nbrokers = [\"{brokers}\"]\nmax_messages = 10\nshutdown_timeout = 30000\n\n[kafka]\n\"session.timeout.ms\" = 6000\n\"auto.commit.interval.ms\" = 500\n\"max.poll.interval.ms\" = 15000\n"
     ));
     let record = dir.path().join("records.txt");
     let env = [
@@ -173,12 +219,12 @@ async fn three_servers_joining_and_leaving_for_a_minute_lose_nothing_and_never_c
     let processed: Vec<(i32, i64)> = all.iter().map(|&(_, p, o)| (p, o)).collect();
     let (lost, duplicates) = tally(&placed, &processed);
     Summary::new("rebalance_churn", placed.len(), changes, lost, duplicates)
+        .with("broker", broker.name())
         .with("lifetimes", lifetimes)
         .with("commit_samples", watch.samples)
         .with("commit_regressions", watch.regressions.len())
         .print();
     assert_eq!(lost, 0, "every message is processed");
-    assert_order_per_lifetime(&all);
     assert!(
         watch.regressions.is_empty(),
         "committed offsets moved backwards: {:?}",
@@ -200,5 +246,5 @@ async fn three_servers_joining_and_leaving_for_a_minute_lose_nothing_and_never_c
             "partition {partition} ends committed after its last message"
         );
     }
-    drop(tansu);
+    drop(broker);
 }
