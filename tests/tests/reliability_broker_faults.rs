@@ -210,4 +210,8 @@ async fn broker_down_request_errors_and_slow_round_trips_lose_nothing_and_are_re
         !errors.contains_key(ErrorType::ConsumerConsume.name()),
         "no batch failed: {errors:?}"
     );
+    assert!(
+        !errors.contains_key(ErrorType::ConnectionClientPoll.name()),
+        "each client error is reported once (as connection.client.error), not again by poll: {errors:?}"
+    );
 }

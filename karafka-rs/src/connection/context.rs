@@ -1,6 +1,7 @@
 //! The rdkafka consumer context of a consumer group: rebalances, client errors
 //! and statistics become events.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rdkafka::config::RDKafkaLogLevel;
@@ -19,6 +20,8 @@ pub(crate) struct GroupContext {
     pub(crate) executors: Arc<Executors>,
     /// Filters secret setting values out of librdkafka's words.
     pub(crate) redactor: Redactor,
+    /// Client errors reported so far; the fetch loop does not report them again.
+    pub(crate) client_errors: AtomicU64,
 }
 
 impl ClientContext for GroupContext {
@@ -27,6 +30,7 @@ impl ClientContext for GroupContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        self.client_errors.fetch_add(1, Ordering::AcqRel);
         let text = self.redactor.redact(&format!("{error}: {reason}"));
         self.report(ErrorType::ConnectionClient, text);
     }
@@ -117,6 +121,11 @@ impl ConsumerContext for GroupContext {
 }
 
 impl GroupContext {
+    /// How many client errors were reported so far.
+    pub(crate) fn client_errors(&self) -> u64 {
+        self.client_errors.load(Ordering::Acquire)
+    }
+
     /// Interval commits run inside librdkafka; their failures arrive only here.
     fn commit_failed(&self, offsets: &TopicPartitionList, error: &KafkaError) {
         let partitions: Vec<String> = offsets

@@ -3,7 +3,7 @@
 //! user code running on the worker pool, so polling goes on while jobs run.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -47,6 +47,7 @@ impl GroupListener {
             .create_with_context(GroupContext {
                 executors: executors.clone(),
                 redactor: Redactor::new(&shared_config),
+                client_errors: AtomicU64::new(0),
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();
@@ -145,13 +146,18 @@ impl GroupListener {
             } else {
                 Duration::ZERO
             };
+            let reported_before = self.consumer.context().client_errors();
             match self.consumer.poll(timeout) {
                 Some(Ok(message)) => round.add(self.executors.topics(), &message),
                 Some(Err(error)) => {
-                    shared.monitor.instrument(Event::ErrorOccurred(
-                        ErrorOccurred::new(ErrorType::ConnectionClientPoll, error.to_string())
-                            .in_group(shared.group.name.clone()),
-                    ));
+                    // rust-rdkafka hands a client error to the context (reported there,
+                    // with librdkafka's reason) and then returns it from `poll` too.
+                    if self.consumer.context().client_errors() == reported_before {
+                        shared.monitor.instrument(Event::ErrorOccurred(
+                            ErrorOccurred::new(ErrorType::ConnectionClientPoll, error.to_string())
+                                .in_group(shared.group.name.clone()),
+                        ));
+                    }
                     break;
                 }
                 None if !round.fetched.is_empty() => break,
