@@ -8,10 +8,11 @@
 //! offset, so order holds per assignment, not per process lifetime.)
 //!
 //! The broker is the mock cluster in a process of its own; with
-//! `RELIABILITY_CHURN_BROKER=tansu` it is Tansu, whose group coordinator, after
-//! some joins and leaves, stopped assigning partitions to the members left
-//! (minutes without an assignment and without an error on the client side) in
-//! two of four runs here.
+//! `RELIABILITY_CHURN_BROKER=tansu` it is Tansu, whose group coordinator got
+//! stuck in 4 of 6 runs here: its JoinGroup answers kept naming a member that
+//! had left as the group's leader, so SyncGroup answered "rebalance in
+//! progress" to the remaining members for minutes and nothing was assigned
+//! (seen with librdkafka's `debug = "cgrp"`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
