@@ -6,14 +6,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
 use crate::app::App;
-use crate::connection::client::producer_config;
+use crate::connection::client::{producer_config, Redactor};
 use crate::error::{Error, Result};
 use crate::routing::DeclaredTopic;
 
@@ -21,9 +20,11 @@ use crate::routing::DeclaredTopic;
 #[derive(Clone)]
 pub struct Admin {
     settings: ClientConfig,
+    /// Keeps secret setting values out of librdkafka's log lines.
+    redactor: Redactor,
     /// Created on first use: dropping an admin client takes up to 100 ms (its
     /// polling thread's interval), which a boot that only reads metadata skips.
-    client: Arc<OnceLock<AdminClient<DefaultClientContext>>>,
+    client: Arc<OnceLock<AdminClient<Redactor>>>,
     brokers: String,
     timeout: Duration,
 }
@@ -41,19 +42,20 @@ impl Admin {
     pub fn connect(app: &App, brokers: &str) -> Result<Admin> {
         Ok(Admin {
             settings: producer_config(app.config(), brokers),
+            redactor: Redactor::new(app.config()),
             client: Arc::default(),
             brokers: brokers.to_owned(),
             timeout: Duration::from_millis(app.config().connect_timeout),
         })
     }
 
-    fn client(&self) -> Result<&AdminClient<DefaultClientContext>> {
+    fn client(&self) -> Result<&AdminClient<Redactor>> {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
         let created = self
             .settings
-            .create()
+            .create_with_context(self.redactor.clone())
             .map_err(|e| Error::kafka("creating the admin client", e))?;
         Ok(self.client.get_or_init(|| created))
     }
@@ -62,11 +64,12 @@ impl Admin {
     /// timeout when no broker answers.
     pub async fn topics(&self) -> Result<BTreeMap<String, i32>> {
         let settings = self.settings.clone();
+        let redactor = self.redactor.clone();
         let timeout = self.timeout;
         let brokers = self.brokers.clone();
         tokio::task::spawn_blocking(move || {
-            let probe: BaseConsumer = settings
-                .create()
+            let probe: BaseConsumer<Redactor> = settings
+                .create_with_context(redactor)
                 .map_err(|e| Error::kafka("creating the metadata probe", e))?;
             let metadata = probe
                 .fetch_metadata(None, timeout)

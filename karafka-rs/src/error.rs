@@ -161,10 +161,11 @@ impl Error {
         Error::User(error.into())
     }
 
+    /// A client error; the value of a secret setting in a configuration error is filtered.
     pub(crate) fn kafka(context: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
         Error::Kafka {
             context: context.into(),
-            source,
+            source: crate::connection::client::redact_config_error(source),
         }
     }
 

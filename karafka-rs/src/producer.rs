@@ -11,7 +11,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer as _};
 
 use crate::config::Config;
-use crate::connection::client::producer_config;
+use crate::connection::client::{producer_config, Redactor};
 use crate::error::{Error, Result};
 use crate::responders::{Respond, Responded};
 
@@ -85,7 +85,7 @@ pub struct Producer {
 #[derive(Clone)]
 enum Sink {
     /// A librdkafka producer connected to brokers.
-    Kafka(FutureProducer),
+    Kafka(FutureProducer<Redactor>),
     /// The in-memory topics of a [`crate::testing::TestApp`].
     #[cfg(feature = "testing")]
     Memory(std::sync::Arc<crate::testing::topics::Topics>),
@@ -98,7 +98,7 @@ impl Producer {
         let mut client = producer_config(config, brokers);
         client.set("message.timeout.ms", config.delivery_timeout.to_string());
         let inner = client
-            .create()
+            .create_with_context(Redactor::new(config))
             .map_err(|e| Error::kafka("creating the producer", e))?;
         Ok(Producer {
             sink: Sink::Kafka(inner),

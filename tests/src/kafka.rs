@@ -178,3 +178,43 @@ pub fn read_messages(
     read.sort_by_key(|m| (m.partition, m.offset));
     read
 }
+
+/// Produces a backlog fast: `per_partition` messages of about `size` bytes (JSON,
+/// `{"seq":i,"pad":"xx.."}`) to each of `partitions` partitions; returns how many.
+pub async fn produce_backlog(
+    brokers: &str,
+    topic: &str,
+    partitions: i32,
+    per_partition: usize,
+    size: usize,
+) -> usize {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", "20")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("queue.buffering.max.kbytes", "1048576")
+        .create()
+        .expect("producer");
+    let pad = "x".repeat(size.saturating_sub(24));
+    let mut deliveries = Vec::with_capacity(per_partition * partitions as usize);
+    for i in 0..per_partition {
+        for partition in 0..partitions {
+            let payload = format!("{{\"seq\":{i},\"pad\":\"{pad}\"}}");
+            let record: FutureRecord<'_, (), String> = FutureRecord::to(topic)
+                .payload(&payload)
+                .partition(partition);
+            let delivery = producer
+                .send_result(record)
+                .unwrap_or_else(|(e, _)| panic!("enqueueing message {i}: {e}"));
+            deliveries.push(delivery);
+        }
+    }
+    let count = deliveries.len();
+    for (i, delivery) in deliveries.into_iter().enumerate() {
+        delivery
+            .await
+            .expect("the producer stays alive")
+            .unwrap_or_else(|(e, _)| panic!("delivering message {i}: {e}"));
+    }
+    count
+}

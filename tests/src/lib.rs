@@ -4,9 +4,11 @@
 
 pub mod http;
 pub mod kafka;
+pub mod mock_broker;
 pub mod process;
 pub mod recording;
 pub mod records;
+pub mod reliability;
 pub mod tansu;
 pub mod webdriver;
 

@@ -1,12 +1,15 @@
 //! The rdkafka consumer context of a consumer group: rebalances, client errors
 //! and statistics become events.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext, Rebalance};
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
+use super::client::{log_redacted, Redactor};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
@@ -15,11 +18,21 @@ use crate::processing::executor::Executors;
 /// Shared by the fetch loop and the callbacks librdkafka runs inside `poll`.
 pub(crate) struct GroupContext {
     pub(crate) executors: Arc<Executors>,
+    /// Filters secret setting values out of librdkafka's words.
+    pub(crate) redactor: Redactor,
+    /// Client errors reported so far; the fetch loop does not report them again.
+    pub(crate) client_errors: AtomicU64,
 }
 
 impl ClientContext for GroupContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        log_redacted(&self.redactor, level, fac, log_message);
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
-        self.report(ErrorType::ConnectionClient, format!("{error}: {reason}"));
+        self.client_errors.fetch_add(1, Ordering::AcqRel);
+        let text = self.redactor.redact(&format!("{error}: {reason}"));
+        self.report(ErrorType::ConnectionClient, text);
     }
 
     /// Decodes the report only when something listens to `statistics.emitted`.
@@ -74,6 +87,13 @@ impl ConsumerContext for GroupContext {
         }
     }
 
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(error) => self.commit_failed(offsets, &error),
+        }
+    }
+
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
             for element in tpl.elements() {
@@ -101,6 +121,24 @@ impl ConsumerContext for GroupContext {
 }
 
 impl GroupContext {
+    /// How many client errors were reported so far.
+    pub(crate) fn client_errors(&self) -> u64 {
+        self.client_errors.load(Ordering::Acquire)
+    }
+
+    /// Interval commits run inside librdkafka; their failures arrive only here.
+    fn commit_failed(&self, offsets: &TopicPartitionList, error: &KafkaError) {
+        let partitions: Vec<String> = offsets
+            .elements()
+            .iter()
+            .map(|e| format!("{}/{}", e.topic(), e.partition()))
+            .collect();
+        self.report(
+            ErrorType::ConnectionClientCommit,
+            format!("commit of {} failed: {error}", partitions.join(", ")),
+        );
+    }
+
     fn report(&self, error_type: ErrorType, error: String) {
         let shared = self.executors.shared();
         shared.monitor.instrument(Event::ErrorOccurred(

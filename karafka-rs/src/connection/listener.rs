@@ -3,14 +3,14 @@
 //! user code running on the worker pool, so polling goes on while jobs run.
 
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{BorrowedMessage, Message as _};
 
-use super::client::consumer_config;
+use super::client::{consumer_config, Redactor};
 use super::context::{commit_sync, GroupContext};
 use crate::error::{Error, Result};
 use crate::instrumentation::{
@@ -47,10 +47,13 @@ impl GroupListener {
             &shared.group,
             shared.monitor.statistics_interval(),
         );
+        let shared_config = shared.config.clone();
         let executors = Arc::new(Executors::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
                 executors: executors.clone(),
+                redactor: Redactor::new(&shared_config),
+                client_errors: AtomicU64::new(0),
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();
@@ -164,6 +167,7 @@ impl GroupListener {
                 Duration::ZERO
             };
             first = false;
+            let reported_before = self.consumer.context().client_errors();
             match self.consumer.poll(timeout) {
                 Some(Ok(message)) => {
                     if let Some(topic) = self.route_of(&message, &mut last_topic) {
@@ -175,10 +179,14 @@ impl GroupListener {
                     }
                 }
                 Some(Err(error)) => {
-                    shared.monitor.instrument(Event::ErrorOccurred(
-                        ErrorOccurred::new(ErrorType::ConnectionClientPoll, error.to_string())
-                            .in_group(shared.group.name.clone()),
-                    ));
+                    // rust-rdkafka hands a client error to the context (reported there,
+                    // with librdkafka's reason) and then returns it from `poll` too.
+                    if self.consumer.context().client_errors() == reported_before {
+                        shared.monitor.instrument(Event::ErrorOccurred(
+                            ErrorOccurred::new(ErrorType::ConnectionClientPoll, error.to_string())
+                                .in_group(shared.group.name.clone()),
+                        ));
+                    }
                     break;
                 }
                 None if !round.is_empty() => break,

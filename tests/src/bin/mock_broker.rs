@@ -1,0 +1,31 @@
+//! librdkafka's mock cluster as a process of its own, for tests whose broker
+//! must outlive the server they kill. Arguments are `topic:partitions` pairs;
+//! it creates them, prints `bootstrap <host:port>` on stdout and stays up
+//! until its stdin closes (the test dropped it) or it is killed.
+
+use std::io::{BufRead, Write};
+
+use karafka::embedded::EmbeddedBroker;
+
+fn main() -> anyhow::Result<()> {
+    let broker = EmbeddedBroker::start()?;
+    for spec in std::env::args().skip(1) {
+        let (topic, partitions) = spec
+            .split_once(':')
+            .ok_or_else(|| anyhow::anyhow!("`{spec}` is not of the form topic:partitions"))?;
+        let partitions: i32 = partitions
+            .parse()
+            .map_err(|e| anyhow::anyhow!("partitions of `{spec}`: {e}"))?;
+        broker.create_topic(topic, partitions)?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "bootstrap {}", broker.bootstrap_servers())?;
+    stdout.flush()?;
+    drop(stdout);
+    // Returns at end of input: the parent is gone or done with the broker.
+    for line in std::io::stdin().lock().lines() {
+        line?;
+    }
+    drop(broker);
+    Ok(())
+}
