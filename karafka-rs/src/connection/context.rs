@@ -13,11 +13,11 @@ use super::client::{log_redacted, Redactor};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
-use crate::processing::executor::Executors;
+use crate::processing::processor::Processor;
 
 /// Shared by the fetch loop and the callbacks librdkafka runs inside `poll`.
 pub(crate) struct GroupContext {
-    pub(crate) executors: Arc<Executors>,
+    pub(crate) processor: Arc<Processor>,
     /// Filters secret setting values out of librdkafka's words.
     pub(crate) redactor: Redactor,
     /// Client errors reported so far; the fetch loop does not report them again.
@@ -37,7 +37,7 @@ impl ClientContext for GroupContext {
 
     /// Decodes the report only when something listens to `statistics.emitted`.
     fn stats_raw(&self, statistics: &[u8]) {
-        let shared = self.executors.shared();
+        let shared = self.processor.shared();
         if !shared.monitor.is_subscribed(EventKind::StatisticsEmitted) {
             return;
         }
@@ -57,7 +57,7 @@ impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Revoke(tpl) => {
-                let shared = self.executors.shared();
+                let shared = self.processor.shared();
                 shared
                     .monitor
                     .instrument_with(EventKind::PartitionsRevoked, || {
@@ -74,8 +74,8 @@ impl ConsumerContext for GroupContext {
                     .iter()
                     .map(|e| (Arc::from(e.topic()), e.partition()))
                     .collect();
-                self.executors.revoke(consumer, &revoked);
-                commit_sync(consumer, &self.executors);
+                self.processor.revoke(consumer, &revoked);
+                commit_sync(consumer, &self.processor);
             }
             Rebalance::Assign(_) => {}
             Rebalance::Error(error) => {
@@ -97,7 +97,7 @@ impl ConsumerContext for GroupContext {
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
             for element in tpl.elements() {
-                self.executors.assign(element.topic(), element.partition());
+                self.processor.assign(element.topic(), element.partition());
             }
             // A partition paused (backpressure, retry) when it was revoked stays paused
             // in librdkafka if it comes back; its new executor starts unpaused.
@@ -107,7 +107,7 @@ impl ConsumerContext for GroupContext {
                     format!("resuming newly assigned partitions failed: {error}"),
                 );
             }
-            let shared = self.executors.shared();
+            let shared = self.processor.shared();
             shared
                 .monitor
                 .instrument_with(EventKind::PartitionsAssigned, || {
@@ -140,7 +140,7 @@ impl GroupContext {
     }
 
     fn report(&self, error_type: ErrorType, error: String) {
-        let shared = self.executors.shared();
+        let shared = self.processor.shared();
         shared.monitor.instrument(Event::ErrorOccurred(
             ErrorOccurred::new(error_type, error).in_group(shared.group.name.clone()),
         ));
@@ -148,12 +148,12 @@ impl GroupContext {
 }
 
 /// Commits the stored offsets now; "nothing to commit" is not an error.
-pub(crate) fn commit_sync(consumer: &BaseConsumer<GroupContext>, executors: &Executors) {
+pub(crate) fn commit_sync(consumer: &BaseConsumer<GroupContext>, processor: &Processor) {
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => {}
         Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
         Err(error) => {
-            let shared = executors.shared();
+            let shared = processor.shared();
             shared.monitor.instrument(Event::ErrorOccurred(
                 ErrorOccurred::new(
                     ErrorType::ConnectionClientCommit,

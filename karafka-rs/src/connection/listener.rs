@@ -17,13 +17,14 @@ use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
 };
 use crate::messages::{FetchLease, RawMessage};
-use crate::processing::executor::{Executors, GroupShared};
+use crate::processing::client::PartitionClient;
+use crate::processing::processor::{GroupShared, Processor};
+use crate::processing::turn::{turn, PollPlan, Round, Source};
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);
-/// Longest wait while messages are buffered or jobs run: for a job's
-/// completion when jobs run, else for the next message.
-const BUSY_POLL: Duration = Duration::from_millis(2);
+/// Longest wait for the next message while messages are buffered.
+const BUSY_POLL: Duration = crate::processing::turn::BUSY_POLL;
 
 /// How long a dropped listener waits for application code to let go of
 /// fetched messages before it leaks the consumer instead of destroying it.
@@ -33,7 +34,7 @@ const LEASE_WAIT: Duration = Duration::from_secs(5);
 pub(crate) struct GroupListener {
     /// Destroyed in `drop`, and only once no fetched message refers to it.
     consumer: ManuallyDrop<BaseConsumer<GroupContext>>,
-    executors: Arc<Executors>,
+    processor: Arc<Processor>,
     /// Held by every message fetched by `consumer`.
     lease: FetchLease,
 }
@@ -48,21 +49,21 @@ impl GroupListener {
             shared.monitor.statistics_interval(),
         );
         let shared_config = shared.config.clone();
-        let executors = Arc::new(Executors::new(shared));
+        let processor = Arc::new(Processor::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
-                executors: executors.clone(),
+                processor: processor.clone(),
                 redactor: Redactor::new(&shared_config),
                 client_errors: AtomicU64::new(0),
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
-        let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();
+        let names: Vec<&str> = processor.topics().iter().map(|t| &*t.name).collect();
         consumer
             .subscribe(&names)
             .map_err(|e| Error::kafka(format!("subscribing to {}", names.join(", ")), e))?;
         Ok(GroupListener {
             consumer: ManuallyDrop::new(consumer),
-            executors,
+            processor,
             lease: FetchLease::default(),
         })
     }
@@ -70,9 +71,13 @@ impl GroupListener {
     /// Fetches and dispatches until `stop` is set; then waits for running jobs,
     /// runs the `shutdown` hooks, commits synchronously and leaves the group.
     pub(crate) fn run(&self, stop: &AtomicBool) {
-        let shared = self.executors.shared();
+        let shared = self.processor.shared();
         let quiet = shared.quiet.clone();
         let monitor = &shared.monitor;
+        let mut source = KafkaSource {
+            listener: self,
+            stop,
+        };
         loop {
             monitor.instrument_with(EventKind::FetchLoop, || {
                 Event::FetchLoop(FetchLoop {
@@ -80,40 +85,23 @@ impl GroupListener {
                 })
             });
             let stopping = stop.load(Ordering::Acquire);
-            if stopping && !self.executors.has_in_flight() {
+            if stopping && !self.processor.has_in_flight() {
                 break;
             }
-            self.executors.collect_completions(&*self.consumer);
-            if !stopping && !quiet.load(Ordering::Acquire) {
-                self.executors.dispatch(&*self.consumer);
-            }
-            self.executors.apply_backpressure(&*self.consumer);
-            let next_due = self.executors.resume_due(&*self.consumer);
-            let busy = self.executors.is_busy();
-            let jobs_running = self.executors.has_in_flight();
-            let polled_at = Instant::now();
-            // While jobs run, take only what is already fetched, then wait for a
-            // completion rather than for Kafka: a worker that finishes gets its
-            // partition's next batch at once, not after a poll times out.
-            let fetched = self.poll_round(next_due, busy, jobs_running, stop);
-            if jobs_running && fetched.is_empty() {
-                let wait = next_due.map_or(BUSY_POLL, |due| due.min(BUSY_POLL));
-                self.executors.wait_completions(&*self.consumer, wait);
-            }
+            let dispatching = !stopping && !quiet.load(Ordering::Acquire);
+            // Once stopping, what is polled is not consumed, so not stored: the
+            // next owner fetches it again.
+            let turn = turn(&self.processor, &mut source, dispatching, !stopping);
             monitor.instrument_with(EventKind::FetchLoopReceived, || {
                 Event::FetchLoopReceived(FetchLoopReceived {
                     consumer_group: shared.group.name.clone(),
-                    messages: fetched.len(),
-                    duration: polled_at.elapsed(),
+                    messages: turn.fetched,
+                    duration: turn.polled_for,
                 })
             });
-            if !stopping && !fetched.is_empty() {
-                // Not consumed, so not stored: the next owner fetches them again.
-                self.executors.accept(fetched);
-            }
         }
-        self.executors.shutdown_all();
-        commit_sync(&self.consumer, &self.executors);
+        self.processor.shutdown_all();
+        commit_sync(&self.consumer, &self.processor);
         self.leave_group();
     }
 
@@ -133,27 +121,21 @@ impl GroupListener {
     /// all while jobs run) for a first message, then takes what is already
     /// queued, up to a few batches' worth. Messages are not copied: each keeps
     /// librdkafka's buffer until dropped.
-    fn poll_round(
-        &self,
-        next_due: Option<Duration>,
-        busy: bool,
-        jobs_running: bool,
-        stop: &AtomicBool,
-    ) -> Vec<(usize, RawMessage)> {
-        let shared = self.executors.shared();
+    fn poll_round(&self, plan: PollPlan, stop: &AtomicBool) -> Round {
+        let shared = self.processor.shared();
         let cap = shared.group.max_messages().saturating_mul(4);
-        let mut wait = if jobs_running {
+        let mut wait = if plan.jobs_running {
             Duration::ZERO
-        } else if busy {
+        } else if plan.busy {
             BUSY_POLL
         } else {
             shared.config.max_wait()
         };
-        if let Some(due) = next_due {
+        if let Some(due) = plan.next_due {
             wait = wait.min(due);
         }
         let deadline = Instant::now() + wait;
-        let mut round = Vec::with_capacity(cap);
+        let mut round = Round::new(cap, self.processor.epoch());
         let mut last_topic = None;
         let mut first = true;
         while round.len() < cap {
@@ -171,11 +153,12 @@ impl GroupListener {
             match self.consumer.poll(timeout) {
                 Some(Ok(message)) => {
                     if let Some(topic) = self.route_of(&message, &mut last_topic) {
-                        let name = self.executors.topics()[topic].name.clone();
+                        let name = self.processor.topics()[topic].name.clone();
                         // SAFETY: `drop` destroys the consumer only once the lease is free.
                         #[allow(unsafe_code)]
                         let raw = unsafe { RawMessage::fetched(name, message, &self.lease) };
-                        round.push((topic, raw));
+                        // A rebalance callback inside this poll starts a new epoch.
+                        round.push(topic, raw, self.processor.epoch());
                     }
                 }
                 Some(Err(error)) => {
@@ -210,7 +193,7 @@ impl GroupListener {
             }
         }
         let index = self
-            .executors
+            .processor
             .topics()
             .iter()
             .position(|t| &*t.name == message.topic())?;
@@ -219,12 +202,28 @@ impl GroupListener {
     }
 }
 
+/// The group's Kafka consumer as the source of a fetch-loop turn.
+struct KafkaSource<'a> {
+    listener: &'a GroupListener,
+    stop: &'a AtomicBool,
+}
+
+impl Source for KafkaSource<'_> {
+    fn client(&self) -> &dyn PartitionClient {
+        &*self.listener.consumer
+    }
+
+    fn poll(&mut self, _processor: &Processor, plan: PollPlan) -> Round {
+        self.listener.poll_round(plan, self.stop)
+    }
+}
+
 impl Drop for GroupListener {
     /// Drops every buffered message, then destroys the consumer, unless
     /// application code still holds messages it fetched: then the consumer is
     /// leaked (its messages stay valid) and the leak is reported.
     fn drop(&mut self) {
-        self.executors.release_buffers();
+        self.processor.release_buffers();
         let deadline = Instant::now() + LEASE_WAIT;
         while self.lease.is_held() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
@@ -233,7 +232,7 @@ impl Drop for GroupListener {
             tracing::warn!(
                 target: "karafka",
                 "consumer group {}: fetched messages are still held by application code; its Kafka client is left open",
-                self.executors.shared().group.name
+                self.processor.shared().group.name
             );
             return;
         }

@@ -1,4 +1,4 @@
-//! The server's rdkafka consumer as the executors' [`PartitionClient`].
+//! The server's rdkafka consumer as the processing' [`PartitionClient`].
 
 use std::time::Duration;
 

@@ -1,10 +1,21 @@
-//! From fetched messages to user code: per-partition executors, jobs, the
-//! worker pool, and dead letter queue records.
+//! From fetched messages to user code.
+//!
+//! - [`core`]: the pure per-partition state machine and its pipeline of steps
+//!   (offsets, retry with backoff, dead letter queue, backpressure, ticks).
+//! - `processor`: its driver: consumer instances, jobs (inline or on the
+//!   worker pool), effects carried out with the partition client, events.
+//! - `turn`: one fetch-loop turn, shared by the server's listener and `TestApp`.
+//! - [`dlq`]: dead letter queue records.
 
 pub(crate) mod client;
 pub(crate) mod clock;
+mod completions;
+pub mod core;
+mod dead_letter_writer;
 pub mod dlq;
 pub(crate) mod erased;
-pub(crate) mod executor;
+mod hooks;
 pub(crate) mod job;
+pub(crate) mod processor;
+pub(crate) mod turn;
 pub(crate) mod worker_pool;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
-use super::job::{Completion, Job};
+use super::job::Job;
+use super::processor::Done;
 
 /// Runs jobs on the tokio runtime, at most `concurrency` at a time process-wide.
 #[derive(Clone)]
@@ -25,14 +26,14 @@ impl WorkerPool {
     }
 
     /// Runs `job` when a worker is free and sends its completion to `done`.
-    pub(crate) fn submit(&self, job: Job, done: Sender<Completion>) {
+    pub(crate) fn submit(&self, job: Job, done: Sender<Done>) {
         let permits = self.permits.clone();
         self.runtime.spawn(async move {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = permits.acquire_owned().await;
             let completion = job.run().await;
             // The fetch loop outlives its jobs; a send can only fail after a forced stop.
-            let _ = done.send(completion);
+            let _ = done.send(Done::Job(completion));
         });
     }
 }

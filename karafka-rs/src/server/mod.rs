@@ -16,7 +16,7 @@ use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
 use crate::instrumentation::AppStatus;
 use crate::processing::clock::Clock;
-use crate::processing::executor::GroupShared;
+use crate::processing::processor::GroupShared;
 use crate::processing::worker_pool::WorkerPool;
 use activity::Activity;
 

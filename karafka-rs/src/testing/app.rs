@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -15,8 +14,10 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::instrumentation::Listener;
 use crate::messages::RawMessage;
+use crate::processing::client::PartitionClient;
 use crate::processing::clock::Clock;
-use crate::processing::executor::{Executors, GroupShared};
+use crate::processing::processor::{GroupShared, Processor};
+use crate::processing::turn::{turn, PollPlan, Round, Source};
 use crate::processing::worker_pool::WorkerPool;
 use crate::producer::shared::{self, ProducerScope};
 use crate::producer::{Delivery, Producer, Record};
@@ -27,8 +28,6 @@ use crate::server::activity::Activity;
 /// Failed attempts after which [`TestApp::consume`] gives up on a message
 /// whose route has no dead letter queue, unless set with [`TestApp::max_attempts`].
 const DEFAULT_MAX_ATTEMPTS: u32 = 3;
-/// How long to wait at a time for a worker pool job.
-const JOB_WAIT: Duration = Duration::from_millis(20);
 
 /// An app under test: its routes, configuration and listeners, with Kafka
 /// replaced by in-memory topics.
@@ -46,7 +45,7 @@ pub struct TestApp {
     client: Arc<TestClient>,
     producer: Producer,
     clock: Clock,
-    groups: Mutex<HashMap<Arc<str>, Arc<Executors>>>,
+    groups: Mutex<HashMap<Arc<str>, Arc<Processor>>>,
     max_attempts: u32,
 }
 
@@ -179,9 +178,7 @@ impl TestApp {
             .expect("the group routes the topic");
         let partitions = self.topics.ensure(topic);
         for partition in 0..partitions {
-            if !executors.is_assigned(topic, partition) {
-                executors.assign(topic, partition);
-            }
+            executors.assign(topic, partition);
             self.client.assign(topic, partition);
         }
         let run = Run {
@@ -205,7 +202,7 @@ impl TestApp {
     /// `consume` starts new consumer instances from the stored offsets, as a
     /// restarted server would.
     pub async fn shutdown(&self) -> Result<()> {
-        let groups: Vec<Arc<Executors>> = self
+        let groups: Vec<Arc<Processor>> = self
             .groups
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -249,7 +246,7 @@ impl TestApp {
     }
 
     /// The executors of `group`, made on first use on the current runtime.
-    fn executors(&self, group: &ConsumerGroup) -> Result<Arc<Executors>> {
+    fn executors(&self, group: &ConsumerGroup) -> Result<Arc<Processor>> {
         let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(executors) = groups.get(&group.name) {
             return Ok(executors.clone());
@@ -259,7 +256,7 @@ impl TestApp {
         })?;
         let config = self.app.config_arc();
         let has_dlq = group.active_topics().any(|t| t.dead_letter_queue.is_some());
-        let executors = Arc::new(Executors::new(GroupShared {
+        let executors = Arc::new(Processor::new(GroupShared {
             group: group.clone(),
             pool: WorkerPool::new(config.concurrency, runtime.clone()),
             config,
@@ -284,9 +281,10 @@ impl std::fmt::Debug for TestApp {
     }
 }
 
-/// One `consume` call: the fetch loop's steps over the in-memory client.
+/// One `consume` call: fetch-loop turns over the in-memory client until
+/// everything is processed, dead-lettered, or stuck.
 struct Run {
-    executors: Arc<Executors>,
+    executors: Arc<Processor>,
     client: Arc<TestClient>,
     clock: Clock,
     topic: String,
@@ -295,58 +293,77 @@ struct Run {
     max_attempts: u32,
 }
 
+/// The in-memory topics as the source of a fetch-loop turn.
+struct TestSource<'a> {
+    client: &'a TestClient,
+    topic: &'a str,
+    index: usize,
+    cap: usize,
+}
+
+impl Source for TestSource<'_> {
+    fn client(&self) -> &dyn PartitionClient {
+        self.client
+    }
+
+    fn poll(&mut self, processor: &Processor, _plan: PollPlan) -> Round {
+        let mut round = Round::new(self.cap, processor.epoch());
+        for (route, message) in self.client.fetch(self.topic, self.index, self.cap) {
+            round.push(route, message, processor.epoch());
+        }
+        round
+    }
+}
+
 impl Run {
     fn run(self) -> Result<()> {
-        let client = &*self.client;
         // Attempts made by earlier calls do not count against this one's limit.
         let earlier: HashMap<i32, u32> = self
-            .executors
             .pending_retries()
             .into_iter()
-            .filter(|r| *r.topic == *self.topic)
-            .map(|r| (r.partition, r.failed_attempts))
+            .map(|r| (r.key.1, r.failed))
             .collect();
+        let mut source = TestSource {
+            client: &self.client,
+            topic: &self.topic,
+            index: self.index,
+            cap: self.cap,
+        };
         loop {
-            self.executors.collect_completions(client);
-            self.executors.dispatch(client);
-            self.executors.apply_backpressure(client);
-            self.executors.resume_due(client);
-            let fetched = client.fetch(&self.topic, self.index, self.cap);
-            if !fetched.is_empty() {
-                self.executors.accept(fetched);
+            let turn = turn(&self.executors, &mut source, true, true);
+            if turn.fetched > 0 || self.executors.is_busy() {
                 continue;
             }
-            if self.executors.has_in_flight() {
-                self.executors.wait_completions(client, JOB_WAIT);
-                continue;
-            }
-            if self.executors.is_busy() {
-                continue;
-            }
-            let retries: Vec<_> = self
-                .executors
-                .pending_retries()
-                .into_iter()
-                .filter(|r| *r.topic == *self.topic)
-                .collect();
+            let retries = self.pending_retries();
             if let Some(stuck) = retries.iter().find(|r| {
-                let before = earlier.get(&r.partition).copied().unwrap_or(0);
-                !r.dead_letter_queue
-                    && r.failed_attempts.saturating_sub(before) >= self.max_attempts
+                let before = earlier.get(&r.key.1).copied().unwrap_or(0);
+                !r.dead_letter_queue && r.failed.saturating_sub(before) >= self.max_attempts
             }) {
                 return Err(Error::Unprocessed {
-                    topic: stuck.topic.to_string(),
-                    partition: stuck.partition,
+                    topic: stuck.key.0.to_string(),
+                    partition: stuck.key.1,
                     offset: stuck.offset,
-                    attempts: stuck.failed_attempts,
+                    attempts: stuck.failed,
                     error: stuck.last_error.clone(),
                 });
             }
-            match retries.iter().map(|r| r.due_in).min() {
+            let now = self.clock.now();
+            match retries
+                .iter()
+                .map(|r| r.due.saturating_duration_since(now))
+                .min()
+            {
                 // Skip the backoff: the retry is due at once, as it would be after the pause.
                 Some(wait) => self.clock.advance(wait),
                 None => return Ok(()),
             }
         }
+    }
+
+    /// This topic's partitions waiting for a retry.
+    fn pending_retries(&self) -> Vec<crate::processing::core::PendingRetry> {
+        let mut retries = self.executors.lock().core.pending_retries();
+        retries.retain(|r| *r.key.0 == *self.topic);
+        retries
     }
 }

@@ -1,0 +1,300 @@
+//! The invariants, checked as the simulation goes:
+//!
+//! 1. nothing below a committed offset was left unprocessed (or un-dead-lettered);
+//! 2. per partition, messages reach the consumer in offset order within one
+//!    ownership, from where the last job left off (nothing skipped);
+//! 3. at most one job per partition in flight;
+//! 4. no job, no store for a partition not owned;
+//! 5. committed offsets never move backwards (nor stored ones within an ownership);
+//! 6. a message goes to the dead letter queue only after exactly
+//!    `max_retries + 1` failed attempts of its own, and a message that
+//!    succeeded is never dead-lettered.
+
+use std::collections::{HashMap, HashSet};
+
+use karafka::processing::core::Finished;
+
+/// What the checker knows of one ownership (a partition held by one member
+/// from its assignment until its revocation or crash).
+struct Ownership {
+    partition: i32,
+    start: i64,
+    live: bool,
+    /// Where the next job must start.
+    expected: i64,
+    stored: Option<i64>,
+    own_failures: HashMap<i64, u32>,
+    succeeded: HashSet<i64>,
+}
+
+/// Records what happened and the first invariant broken.
+pub struct Checker {
+    max_retries: Option<u32>,
+    committed: Vec<i64>,
+    processed: Vec<Vec<bool>>,
+    ownerships: HashMap<u64, Ownership>,
+    pub dead_lettered: u64,
+    pub consumed: u64,
+    pub violation: Option<String>,
+}
+
+impl Checker {
+    pub fn new(partitions: i32, max_retries: Option<u32>) -> Self {
+        Checker {
+            max_retries,
+            committed: vec![0; partitions as usize],
+            processed: vec![Vec::new(); partitions as usize],
+            ownerships: HashMap::new(),
+            dead_lettered: 0,
+            consumed: 0,
+            violation: None,
+        }
+    }
+
+    pub fn violation(&mut self, what: String) {
+        self.violation.get_or_insert(what);
+    }
+
+    pub fn committed(&self, partition: i32) -> i64 {
+        self.committed[partition as usize]
+    }
+
+    fn processed(&mut self, partition: i32, offset: i64) {
+        let processed = &mut self.processed[partition as usize];
+        if processed.len() <= offset as usize {
+            processed.resize(offset as usize + 1, false);
+        }
+        processed[offset as usize] = true;
+    }
+
+    fn all_processed_below(&self, partition: i32, offset: i64) -> Option<i64> {
+        let processed = &self.processed[partition as usize];
+        (0..offset).find(|o| !processed.get(*o as usize).copied().unwrap_or(false))
+    }
+
+    pub fn owned(&mut self, ownership: u64, partition: i32, start: i64) {
+        self.ownerships.insert(
+            ownership,
+            Ownership {
+                partition,
+                start,
+                live: true,
+                expected: start,
+                stored: None,
+                own_failures: HashMap::new(),
+                succeeded: HashSet::new(),
+            },
+        );
+    }
+
+    pub fn released(&mut self, ownership: u64) {
+        if let Some(o) = self.ownerships.get_mut(&ownership) {
+            o.live = false;
+        }
+    }
+
+    pub fn ownership_start(&self, ownership: u64) -> i64 {
+        self.ownerships
+            .get(&ownership)
+            .map_or(i64::MAX, |o| o.start)
+    }
+
+    fn live(&mut self, ownership: Option<u64>, partition: i32, what: &str) -> Option<u64> {
+        match ownership.filter(|o| self.ownerships.get(o).is_some_and(|o| o.live)) {
+            Some(o) => Some(o),
+            None => {
+                self.violation(format!(
+                    "{what} for partition {partition}, which the member does not own"
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn tick_started(&mut self, ownership: Option<u64>, busy: bool) {
+        if busy {
+            self.violation("a tick started while a job of its partition was in flight".into());
+        }
+        let _ = ownership;
+    }
+
+    pub fn job_started(
+        &mut self,
+        ownership: Option<u64>,
+        partition: i32,
+        offsets: &[i64],
+        busy: bool,
+    ) {
+        let Some(id) = self.live(ownership, partition, "a job started") else {
+            return;
+        };
+        if busy {
+            self.violation(format!(
+                "two jobs of partition {partition} in flight at once"
+            ));
+        }
+        let (expected, start) = (self.ownerships[&id].expected, self.ownerships[&id].start);
+        if offsets.windows(2).any(|w| w[1] != w[0] + 1) {
+            self.violation(format!(
+                "batch {offsets:?} of partition {partition} is not in offset order"
+            ));
+        }
+        if offsets[0] != expected {
+            self.violation(format!(
+                "partition {partition}: a job starts at {} where {expected} was next (ownership from {start})",
+                offsets[0]
+            ));
+        }
+    }
+
+    pub fn job_finished(&mut self, ownership: u64, done: &Finished, current: bool) {
+        let Finished::Consumed {
+            first,
+            last,
+            mark,
+            result,
+        } = done
+        else {
+            return;
+        };
+        let (first, last) = (*first, *last);
+        let Some(o) = self.ownerships.get(&ownership) else {
+            return;
+        };
+        let (partition, live) = (o.partition, o.live);
+        if current && !live {
+            self.violation(format!(
+                "partition {partition}: a job of an ended ownership was applied"
+            ));
+        }
+        if live && !current {
+            self.violation(format!(
+                "partition {partition}: a job of the current ownership was ignored"
+            ));
+        }
+        let mark = mark.filter(|m| *m <= last + 1);
+        let done_upto = match result {
+            Ok(()) => last + 1,
+            Err(_) => mark.filter(|m| *m > first).unwrap_or(first),
+        };
+        for offset in first..done_upto {
+            self.processed(partition, offset);
+        }
+        self.consumed += (done_upto - first).max(0) as u64;
+        if !current {
+            return;
+        }
+        let o = self.ownerships.get_mut(&ownership).expect("checked above");
+        o.succeeded.extend(first..done_upto);
+        o.expected = done_upto;
+        if let Err(failure) = result {
+            let resume = done_upto;
+            let culprit = failure
+                .culprit
+                .filter(|c| (resume..=last).contains(c))
+                .or((resume == last).then_some(resume));
+            if let Some(culprit) = culprit {
+                *o.own_failures.entry(culprit).or_default() += 1;
+            }
+        }
+    }
+
+    pub fn stored(&mut self, ownership: Option<u64>, partition: i32, offset: i64) {
+        let Some(id) = self.live(ownership, partition, "an offset was stored") else {
+            return;
+        };
+        if let Some(missing) = self.all_processed_below(partition, offset) {
+            self.violation(format!(
+                "partition {partition}: stored {offset} before {missing} was processed"
+            ));
+        }
+        let o = self.ownerships.get_mut(&id).expect("live");
+        let before = o.stored.replace(offset);
+        if before.is_some_and(|s| s > offset) {
+            self.violation(format!(
+                "partition {partition}: stored offset moved back to {offset}"
+            ));
+        }
+    }
+
+    pub fn commit(&mut self, partition: i32, offset: i64) {
+        if offset < self.committed[partition as usize] {
+            self.violation(format!(
+                "partition {partition}: committed offset moved back from {} to {offset}",
+                self.committed[partition as usize]
+            ));
+        }
+        self.committed[partition as usize] = offset;
+    }
+
+    /// Invariant 1, after every step.
+    pub fn check_committed(&mut self) {
+        for partition in 0..self.committed.len() as i32 {
+            let committed = self.committed[partition as usize];
+            if let Some(missing) = self.all_processed_below(partition, committed) {
+                self.violation(format!("partition {partition}: committed {committed} but {missing} was never processed"));
+            }
+        }
+    }
+
+    pub fn dead_letter_started(
+        &mut self,
+        ownership: Option<u64>,
+        partition: i32,
+        offset: i64,
+        attempts: u32,
+    ) {
+        let Some(id) = self.live(ownership, partition, "a dead letter write started") else {
+            return;
+        };
+        let max_retries = self.max_retries;
+        let o = &self.ownerships[&id];
+        let own = o.own_failures.get(&offset).copied().unwrap_or(0);
+        let expected = o.expected;
+        let succeeded = o.succeeded.contains(&offset);
+        match max_retries {
+            None => self.violation(format!("partition {partition}: {offset} dead-lettered on a route without a DLQ")),
+            Some(max) if own != max + 1 || attempts != own => self.violation(format!(
+                "partition {partition}: {offset} dead-lettered after {own} failed attempts of its own (reported {attempts}), not max_retries + 1 = {}",
+                max + 1
+            )),
+            Some(_) => {}
+        }
+        if succeeded {
+            self.violation(format!(
+                "partition {partition}: {offset} succeeded, then was dead-lettered"
+            ));
+        }
+        if offset != expected {
+            self.violation(format!(
+                "partition {partition}: dead-lettered {offset} where {expected} was next"
+            ));
+        }
+    }
+
+    pub fn dead_letter_written(
+        &mut self,
+        ownership: u64,
+        partition: i32,
+        offset: i64,
+        ok: bool,
+        current: bool,
+    ) {
+        let live = self.ownerships.get(&ownership).is_some_and(|o| o.live);
+        if current && !live {
+            self.violation(format!(
+                "partition {partition}: a dead letter write of an ended ownership was applied"
+            ));
+        }
+        if !ok {
+            return;
+        }
+        self.dead_lettered += 1;
+        self.processed(partition, offset);
+        if current {
+            if let Some(o) = self.ownerships.get_mut(&ownership) {
+                o.expected = offset + 1;
+            }
+        }
+    }
+}

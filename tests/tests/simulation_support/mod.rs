@@ -1,0 +1,5 @@
+//! The simulated world and the invariants of `tests/simulation.rs`.
+
+pub mod checker;
+pub mod rng;
+pub mod world;
