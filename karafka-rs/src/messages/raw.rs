@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use rdkafka::message::{BorrowedMessage, Headers as _, Message as _};
+use rdkafka::message::{BorrowedMessage, Message as _};
 
 /// A header: its name and, unless it was sent without one, its value.
 pub type Header = (String, Option<Vec<u8>>);
@@ -189,14 +189,9 @@ impl RawMessage {
     pub fn headers(&self) -> &[Header] {
         match &self.body {
             Body::Owned(owned) => &owned.headers,
-            Body::Fetched(fetched) => fetched.headers.get_or_init(|| {
-                fetched.message.headers().map_or_else(Vec::new, |headers| {
-                    headers
-                        .iter()
-                        .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
-                        .collect()
-                })
-            }),
+            Body::Fetched(fetched) => fetched
+                .headers
+                .get_or_init(|| read_headers(&fetched.message)),
         }
     }
 
@@ -245,4 +240,44 @@ impl std::fmt::Debug for RawMessage {
             .field("timestamp", &self.timestamp())
             .finish()
     }
+}
+
+/// The headers of a fetched message, through librdkafka's own API: rust-rdkafka
+/// panics on a header name that is not UTF-8 (any client may send one), so
+/// such a name is read with its invalid bytes replaced instead.
+#[allow(unsafe_code)] // librdkafka's C API, on a message the caller keeps alive
+fn read_headers(message: &BorrowedMessage<'_>) -> Vec<Header> {
+    use rdkafka_sys::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_NO_ERROR;
+    let mut headers = std::ptr::null_mut();
+    // SAFETY: the message is alive for this call; librdkafka keeps owning the headers.
+    let found = unsafe { rdkafka_sys::rd_kafka_message_headers(message.ptr(), &mut headers) };
+    if found != RD_KAFKA_RESP_ERR_NO_ERROR || headers.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: `headers` belongs to the live message.
+    let count = unsafe { rdkafka_sys::rd_kafka_header_cnt(headers) };
+    (0..count)
+        .filter_map(|index| {
+            let mut name = std::ptr::null();
+            let mut value = std::ptr::null();
+            let mut size = 0;
+            // SAFETY: `index` is below the count; the out-pointers are valid locals.
+            let read = unsafe {
+                rdkafka_sys::rd_kafka_header_get_all(
+                    headers, index, &mut name, &mut value, &mut size,
+                )
+            };
+            if read != RD_KAFKA_RESP_ERR_NO_ERROR || name.is_null() {
+                return None;
+            }
+            // SAFETY: librdkafka hands out a NUL-terminated name and `size` value
+            // bytes, valid while the message is.
+            let name = unsafe { std::ffi::CStr::from_ptr(name) }
+                .to_string_lossy()
+                .into_owned();
+            let value = (!value.is_null())
+                .then(|| unsafe { std::slice::from_raw_parts(value.cast::<u8>(), size) }.to_vec());
+            Some((name, value))
+        })
+        .collect()
 }

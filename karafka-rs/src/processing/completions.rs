@@ -180,14 +180,13 @@ impl Processor {
     pub(crate) fn apply_effects(&self, client: &dyn PartitionClient) {
         let mut effects = {
             let mut state = self.lock();
+            if !state.core.has_effects() {
+                return;
+            }
             let mut effects = std::mem::take(&mut state.effects);
             state.core.take_effects(&mut effects);
             effects
         };
-        if effects.is_empty() {
-            self.lock().effects = effects;
-            return;
-        }
         for effect in effects.drain(..) {
             self.apply(client, effect);
         }

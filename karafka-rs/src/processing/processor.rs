@@ -55,6 +55,7 @@ pub(crate) struct Slot {
 }
 
 /// Work that came back to the fetch thread.
+#[allow(clippy::large_enum_variant)] // jobs are the common case: boxing them would allocate per job
 pub(crate) enum Done {
     /// A job returned.
     Job(Completion),

@@ -130,6 +130,11 @@ impl<M: Offset, S> Core<M, S> {
         self.partitions.get_mut(key).map(|p| &mut p.slot)
     }
 
+    /// Whether effects wait to be taken.
+    pub fn has_effects(&self) -> bool {
+        !self.effects.is_empty()
+    }
+
     /// Moves the effects collected so far to the end of `into`.
     pub fn take_effects(&mut self, into: &mut Vec<Effect<M>>) {
         into.append(&mut self.effects);

@@ -20,7 +20,7 @@ pub(crate) fn assigned(state: &mut State, rules: &Rules, now: Instant) {
 
 /// Whether a tick is due now; if so, schedules the next one.
 pub(crate) fn take_due(state: &mut State, rules: &Rules, now: Instant) -> bool {
-    if !state.next.is_some_and(|due| due <= now) {
+    if state.next.is_none_or(|due| due > now) {
         return false;
     }
     state.next = rules.tick_interval.map(|interval| now + interval);
