@@ -100,7 +100,7 @@ impl ConsumerContext for GroupContext {
                 self.processor.assign(element.topic(), element.partition());
             }
             // A partition paused (backpressure, retry) when it was revoked stays paused
-            // in librdkafka if it comes back; its new executor starts unpaused.
+            // in librdkafka if it comes back; its new state starts unpaused.
             if let Err(error) = consumer.resume(tpl) {
                 self.report(
                     ErrorType::ConnectionClient,

@@ -1,4 +1,4 @@
-//! The executors' clock: real time on the server; time that can be moved
+//! The processing's clock: real time on the server; time that can be moved
 //! forward in [`crate::testing`], so retry backoffs are followed without waiting.
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -149,6 +149,9 @@ impl Processor {
             return;
         };
         let route = &self.topics[index];
+        if self.lock().core.owns(&(route.name.clone(), partition)) {
+            return;
+        }
         let ctx = Context::new(
             self.shared.group.name.clone(),
             route.name.clone(),

@@ -33,7 +33,7 @@ const DEFAULT_MAX_ATTEMPTS: u32 = 3;
 /// replaced by in-memory topics.
 ///
 /// [`consume`](TestApp::consume) runs the routed consumer through the same
-/// executors the server uses: the route's deserializer and options, inline or
+/// processing the server uses: the route's deserializer and options, inline or
 /// worker pool backend, retries with backoff (followed on a clock that skips
 /// the waits), the dead letter queue, offsets stored after success or marks,
 /// and instrumentation events to the app's listeners. What responders and the
@@ -170,19 +170,19 @@ impl TestApp {
     /// would retry it forever); a later call retries it again.
     pub async fn consume(&self, topic: &str) -> Result<()> {
         let group = self.group_of(topic)?;
-        let executors = self.executors(&group)?;
-        let index = executors
+        let processor = self.processor(&group)?;
+        let index = processor
             .topics()
             .iter()
             .position(|t| &*t.name == topic)
             .expect("the group routes the topic");
         let partitions = self.topics.ensure(topic);
         for partition in 0..partitions {
-            executors.assign(topic, partition);
+            processor.assign(topic, partition);
             self.client.assign(topic, partition);
         }
         let run = Run {
-            executors,
+            processor,
             client: self.client.clone(),
             clock: self.clock.clone(),
             topic: topic.to_owned(),
@@ -207,12 +207,12 @@ impl TestApp {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .drain()
-            .map(|(_, executors)| executors)
+            .map(|(_, processor)| processor)
             .collect();
         self.client.unassign_all();
         tokio::task::spawn_blocking(move || {
-            for executors in groups {
-                executors.shutdown_all();
+            for processor in groups {
+                processor.shutdown_all();
             }
         })
         .await
@@ -245,18 +245,18 @@ impl TestApp {
             })
     }
 
-    /// The executors of `group`, made on first use on the current runtime.
-    fn executors(&self, group: &ConsumerGroup) -> Result<Arc<Processor>> {
+    /// The processing of `group`, made on first use on the current runtime.
+    fn processor(&self, group: &ConsumerGroup) -> Result<Arc<Processor>> {
         let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(executors) = groups.get(&group.name) {
-            return Ok(executors.clone());
+        if let Some(processor) = groups.get(&group.name) {
+            return Ok(processor.clone());
         }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::Internal("TestApp::consume runs inside a tokio runtime (#[tokio::test])".into())
         })?;
         let config = self.app.config_arc();
         let has_dlq = group.active_topics().any(|t| t.dead_letter_queue.is_some());
-        let executors = Arc::new(Processor::new(GroupShared {
+        let processor = Arc::new(Processor::new(GroupShared {
             group: group.clone(),
             pool: WorkerPool::new(config.concurrency, runtime.clone()),
             config,
@@ -268,8 +268,8 @@ impl TestApp {
             clock: self.clock.clone(),
             scope: Some(self.scope()),
         }));
-        groups.insert(group.name.clone(), executors.clone());
-        Ok(executors)
+        groups.insert(group.name.clone(), processor.clone());
+        Ok(processor)
     }
 }
 
@@ -284,7 +284,7 @@ impl std::fmt::Debug for TestApp {
 /// One `consume` call: fetch-loop turns over the in-memory client until
 /// everything is processed, dead-lettered, or stuck.
 struct Run {
-    executors: Arc<Processor>,
+    processor: Arc<Processor>,
     client: Arc<TestClient>,
     clock: Clock,
     topic: String,
@@ -330,8 +330,8 @@ impl Run {
             cap: self.cap,
         };
         loop {
-            let turn = turn(&self.executors, &mut source, true, true);
-            if turn.fetched > 0 || self.executors.is_busy() {
+            let turn = turn(&self.processor, &mut source, true, true);
+            if turn.fetched > 0 || self.processor.is_busy() {
                 continue;
             }
             let retries = self.pending_retries();
@@ -362,7 +362,7 @@ impl Run {
 
     /// This topic's partitions waiting for a retry.
     fn pending_retries(&self) -> Vec<crate::processing::core::PendingRetry> {
-        let mut retries = self.executors.lock().core.pending_retries();
+        let mut retries = self.processor.lock().core.pending_retries();
         retries.retain(|r| *r.key.0 == *self.topic);
         retries
     }

@@ -2,7 +2,7 @@
 //! only the broker is replaced.
 //!
 //! [`TestApp`] runs the app's routed consumers over in-memory topics through
-//! the server's own executors (deserializers, route options, retries, dead
+//! the server's own processing (deserializers, route options, retries, dead
 //! letter queues, offset marks, instrumentation), with responders captured, so
 //! no broker is needed. [`EmbeddedKafka`] starts a mock cluster and runs the
 //! app's whole server against it.

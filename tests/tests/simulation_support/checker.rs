@@ -111,11 +111,13 @@ impl Checker {
         }
     }
 
-    pub fn tick_started(&mut self, ownership: Option<u64>, busy: bool) {
+    pub fn tick_started(&mut self, ownership: Option<u64>, partition: i32, busy: bool) {
+        self.live(ownership, partition, "a tick started");
         if busy {
-            self.violation("a tick started while a job of its partition was in flight".into());
+            self.violation(format!(
+                "a tick of partition {partition} started while its job was in flight"
+            ));
         }
-        let _ = ownership;
     }
 
     pub fn job_started(

@@ -511,7 +511,7 @@ impl World {
             .iter()
             .any(|j| j.partition == partition);
         let Work::Consume(batch) = start.work else {
-            self.checker.tick_started(ownership, busy);
+            self.checker.tick_started(ownership, partition, busy);
             self.push_job(
                 member,
                 partition,
