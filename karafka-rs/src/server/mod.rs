@@ -1,15 +1,16 @@
-//! The server: boot (brokers, banner, subscriptions), one fetch thread per
-//! consumer group, signals, and graceful or forced shutdown.
+//! The server: boot (brokers, banner, subscriptions), one supervised fetch
+//! thread per consumer group, signals, and graceful or forced shutdown.
 
 pub(crate) mod activity;
 mod banner;
+mod health;
 mod run;
 mod supervision;
 mod topics;
 
+pub use health::{GroupHealth, GroupState, Health, StopReason};
 pub(crate) use run::run;
 pub(crate) use supervision::GroupSupervisor;
-pub use supervision::{GroupHealth, GroupState, Health, StopReason};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -12,173 +12,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 
 use super::activity::Activity;
+use super::health::{GroupState, Health, StopReason};
 use crate::app::App;
 use crate::connection::listener::GroupListener;
 use crate::error::{Error, Result};
 use crate::instrumentation::{AppStatus, ErrorOccurred, ErrorType, Event};
 
-/// Why a server stopped on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StopReason {
-    /// A consumer group's fetch thread panicked outside user code.
-    FetchThreadPanicked {
-        /// The group whose thread panicked.
-        consumer_group: Arc<str>,
-        /// The panic's message.
-        message: String,
-    },
-    /// A consumer group's Kafka client hit a fatal error (such as a static member
-    /// fenced by another with the same `group.instance.id`) and cannot go on.
-    FatalClientError {
-        /// The group whose client failed.
-        consumer_group: Arc<str>,
-        /// librdkafka's description of the error.
-        error: String,
-    },
-}
-
-impl StopReason {
-    /// The consumer group that failed.
-    pub fn consumer_group(&self) -> &str {
-        match self {
-            StopReason::FetchThreadPanicked { consumer_group, .. }
-            | StopReason::FatalClientError { consumer_group, .. } => consumer_group,
-        }
-    }
-}
-
-impl std::fmt::Display for StopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StopReason::FetchThreadPanicked {
-                consumer_group,
-                message,
-            } => write!(
-                f,
-                "consumer group {consumer_group}: its fetch thread panicked: {message}"
-            ),
-            StopReason::FatalClientError {
-                consumer_group,
-                error,
-            } => write!(
-                f,
-                "consumer group {consumer_group}: fatal Kafka client error: {error}"
-            ),
-        }
-    }
-}
-
-/// What a consumer group's fetch thread is doing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum GroupState {
-    /// Fetching and dispatching.
-    Running,
-    /// Asked to stop: finishing its batches, committing, leaving the group.
-    Stopping,
-    /// Stopped and out of the group.
-    Stopped,
-    /// Lost: the reason is why (the server stops because of it).
-    Failed(StopReason),
-}
-
-/// One consumer group of a [`Health`] report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GroupHealth {
-    /// The group's name as routed.
-    pub consumer_group: Arc<str>,
-    /// What its fetch thread is doing.
-    pub state: GroupState,
-}
-
-/// A live view of a server's consumer groups, for a liveness probe: cheap to
-/// clone and to read (one short lock), usable from any task or thread.
-#[derive(Clone)]
-pub struct Health {
-    supervisor: Arc<Supervisor>,
-}
-
-impl Health {
-    /// Every consumer group the server started, in routing order.
-    pub fn groups(&self) -> Vec<GroupHealth> {
-        let stopping = self.supervisor.stop.load(Ordering::Acquire);
-        self.supervisor
-            .lock()
-            .iter()
-            .map(|(name, state)| GroupHealth {
-                consumer_group: name.clone(),
-                state: match state {
-                    GroupState::Running if stopping => GroupState::Stopping,
-                    other => other.clone(),
-                },
-            })
-            .collect()
-    }
-
-    /// Whether no consumer group has failed.
-    pub fn is_alive(&self) -> bool {
-        self.failure().is_none()
-    }
-
-    /// The first failure, which stopped the server, if any.
-    pub fn failure(&self) -> Option<StopReason> {
-        self.supervisor.progress.borrow().failure.clone()
-    }
-
-    /// The consumer groups not stopped yet and the work in flight (group,
-    /// partition, consumer and offsets), for a forced exit's last words.
-    pub fn still_running(&self) -> String {
-        let groups: Vec<String> = self
-            .supervisor
-            .lock()
-            .iter()
-            .filter(|(_, state)| *state == GroupState::Running)
-            .map(|(name, _)| name.to_string())
-            .collect();
-        let work = self.supervisor.activity.describe();
-        if groups.is_empty() {
-            work
-        } else {
-            format!("consumer groups {}; {work}", groups.join(", "))
-        }
-    }
-}
-
-impl std::fmt::Display for Health {
-    /// `ok`, or `failed: ` and why.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let failed: Vec<String> = self
-            .supervisor
-            .lock()
-            .iter()
-            .filter_map(|(_, state)| match state {
-                GroupState::Failed(reason) => Some(reason.to_string()),
-                _ => None,
-            })
-            .collect();
-        if failed.is_empty() {
-            f.write_str("ok")
-        } else {
-            write!(f, "failed: {}", failed.join("; "))
-        }
-    }
-}
-
-impl std::fmt::Debug for Health {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Health")
-            .field("groups", &self.groups())
-            .finish()
-    }
-}
-
 /// What `wait` and `stop` wait for.
 #[derive(Debug, Clone, Default)]
-struct Progress {
+pub(super) struct Progress {
     /// The first failure.
-    failure: Option<StopReason>,
+    pub(super) failure: Option<StopReason>,
     /// Fetch threads that have not left their group yet.
     live_threads: usize,
 }
@@ -187,11 +31,11 @@ struct Progress {
 /// the groups' states, and the progress `wait` and `stop` watch.
 pub(crate) struct Supervisor {
     app: App,
-    stop: Arc<AtomicBool>,
+    pub(super) stop: Arc<AtomicBool>,
     stopping_reported: AtomicBool,
     pub(crate) activity: Arc<Activity>,
     groups: Mutex<Vec<(Arc<str>, GroupState)>>,
-    progress: watch::Sender<Progress>,
+    pub(super) progress: watch::Sender<Progress>,
     /// How many fetch threads were started, ever.
     started: std::sync::atomic::AtomicUsize,
 }
@@ -211,9 +55,7 @@ impl Supervisor {
 
     /// The live view of this server's groups.
     pub(crate) fn health(self: &Arc<Self>) -> Health {
-        Health {
-            supervisor: self.clone(),
-        }
+        Health::of(self.clone())
     }
 
     /// The handle a group's Kafka client context reports fatal errors to.
@@ -334,7 +176,7 @@ impl Supervisor {
                 .in_group(reason.consumer_group().into()),
         ));
         if first {
-            tracing::error!(target: "karafka", "Stopping Karafka server {}: {reason}", std::process::id());
+            tracing::error!(target: "karafka", "Karafka server {} stops on its own: {reason}", std::process::id());
             self.request_stop();
         }
     }
@@ -350,7 +192,7 @@ impl Supervisor {
             .send_modify(|p| p.live_threads = p.live_threads.saturating_sub(1));
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<(Arc<str>, GroupState)>> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Vec<(Arc<str>, GroupState)>> {
         // Nothing panics while holding it.
         self.groups.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -397,6 +239,7 @@ mod tests {
     use crate::config::Config;
     use crate::instrumentation::EventKind;
     use crate::routing::Routes;
+    use crate::server::health::GroupHealth;
 
     /// A fetch loop with a bug outside user code.
     struct Buggy {
