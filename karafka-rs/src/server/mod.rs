@@ -162,6 +162,14 @@ impl std::fmt::Debug for ServerHandle {
 /// cannot be started, the groups started before it are stopped (and the shared
 /// producer released) before the error is returned.
 pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
+    spawn_with(app, GroupListener::subscribe).await
+}
+
+/// How a consumer group's Kafka consumer is created and subscribed.
+type Subscribe = fn(GroupShared, &str, GroupSupervisor) -> Result<GroupListener>;
+
+/// [`spawn`] with the step that subscribes each group given (tests make it fail).
+async fn spawn_with(app: App, subscribe: Subscribe) -> Result<ServerHandle> {
     let (brokers, embedded) = resolve_brokers(&app)?;
     let note = match &embedded {
         Some(_) => " (embedded development broker)",
@@ -185,7 +193,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
         embedded,
         released: std::sync::Mutex::new(released),
     };
-    if let Err(error) = start_groups(&handle, released_tx) {
+    if let Err(error) = start_groups(&handle, released_tx, subscribe) {
         tracing::error!(target: "karafka", "Karafka server {} failed to start: {error}", std::process::id());
         if let Err(stop_error) = handle.stop().await {
             tracing::error!(target: "karafka", "stopping what had started: {stop_error}");
@@ -198,7 +206,11 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
 }
 
 /// Subscribes every active consumer group and starts its fetch thread.
-fn start_groups(handle: &ServerHandle, released: std::sync::mpsc::Sender<()>) -> Result<()> {
+fn start_groups(
+    handle: &ServerHandle,
+    released: std::sync::mpsc::Sender<()>,
+    subscribe: Subscribe,
+) -> Result<()> {
     let app = &handle.app;
     let runtime = tokio::runtime::Handle::current();
     let pool = WorkerPool::new(app.config().concurrency, runtime.clone());
@@ -221,7 +233,7 @@ fn start_groups(handle: &ServerHandle, released: std::sync::mpsc::Sender<()>) ->
             scope: None,
         };
         let supervisor = handle.supervisor.group(group.name.clone());
-        let listener = GroupListener::subscribe(shared, &handle.brokers, supervisor)?;
+        let listener = subscribe(shared, &handle.brokers, supervisor)?;
         handle
             .supervisor
             .spawn(group.name.clone(), listener, released.clone())?;
@@ -299,3 +311,6 @@ impl ShutdownSignals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
