@@ -32,16 +32,13 @@ fn group(name: &str) -> ConsumerGroupDef {
     ConsumerGroupDef::new(name, RouteOptions::default(), vec![topic])
 }
 
-/// Names of this process's threads that run a consumer group's fetch loop.
+/// Names of this process's threads that run this test's consumer groups.
 fn fetch_threads() -> Vec<String> {
     let tasks = std::fs::read_dir("/proc/self/task").expect("Linux lists a process's threads");
-    let main = std::process::id().to_string();
     tasks
-        .filter_map(|task| task.ok())
-        .filter(|task| task.file_name().to_str() != Some(main.as_str()))
-        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
         .map(|name| name.trim().to_owned())
-        .filter(|name| name.starts_with("karafka-") && name != "karafka-broker-retire")
+        .filter(|name| name == "karafka-first" || name == "karafka-second")
         .collect()
 }
 
@@ -54,6 +51,11 @@ fn refuse_second(
     supervisor: GroupSupervisor,
 ) -> Result<GroupListener> {
     if &*shared.group.name == "second" {
+        // A thread names itself once it runs.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while fetch_threads().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         *RUNNING_BEFORE_SECOND.lock().unwrap() = fetch_threads();
         return Err(Error::Internal("the second group cannot start".into()));
     }
