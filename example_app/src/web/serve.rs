@@ -95,7 +95,8 @@ pub async fn run(app: karafka::App, args: ServeArgs) -> anyhow::Result<()> {
         _ = terminate.recv() => exit_at_once("SIGTERM", &health),
         _ = interrupt.recv() => exit_at_once("SIGINT", &health),
     };
-    if let Some(reason) = failure {
+    // A consumer group may also fail while the others stop.
+    if let Some(reason) = failure.or_else(|| health.failure()) {
         if let Err(e) = stopped {
             tracing::error!("Stopping the consumers after their failure: {e}");
         }

@@ -32,8 +32,10 @@ pub(crate) async fn run(app: &App) -> Result<()> {
             reason = handle.wait() => break Some(reason),
         }
     };
-    let stopped = stop_unless_forced(handle, &mut signals, app).await;
-    match failure {
+    let health = handle.health();
+    let stopped = stop_unless_forced(handle, &health, &mut signals, app).await;
+    // A group may also fail while the others stop.
+    match failure.or_else(|| health.failure()) {
         Some(reason) => {
             if let Err(error) = stopped {
                 tracing::error!(target: "karafka", "Stopping after the failure: {error}");
@@ -48,10 +50,10 @@ pub(crate) async fn run(app: &App) -> Result<()> {
 /// once with code 2, naming what was still running.
 async fn stop_unless_forced(
     handle: ServerHandle,
+    health: &Health,
     signals: &mut ShutdownSignals,
     app: &App,
 ) -> Result<()> {
-    let health = handle.health();
     let stopping = handle.stop();
     tokio::pin!(stopping);
     loop {
@@ -60,7 +62,7 @@ async fn stop_unless_forced(
             request = signals.recv() => {
                 notice(app, request);
                 if let SignalRequest::Stop(signal) = request {
-                    exit_at_once(signal, &health);
+                    exit_at_once(signal, health);
                 }
             }
         }
