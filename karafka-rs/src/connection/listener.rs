@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{BorrowedMessage, Message as _};
 
-use super::client::{consumer_config, Redactor};
-use super::context::{commit_sync, GroupContext};
+use super::client::consumer_config;
+use super::context::{check_fatal, commit_sync, GroupContext};
 use crate::error::{Error, Result};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
@@ -20,6 +20,8 @@ use crate::messages::{FetchLease, RawMessage};
 use crate::processing::client::PartitionClient;
 use crate::processing::processor::{GroupShared, Processor};
 use crate::processing::turn::{turn, PollPlan, Round, Source};
+use crate::redaction::Redactor;
+use crate::server::GroupSupervisor;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);
@@ -41,7 +43,11 @@ pub(crate) struct GroupListener {
 
 impl GroupListener {
     /// Creates the group's Kafka consumer and subscribes it to the active topics.
-    pub(crate) fn subscribe(shared: GroupShared, brokers: &str) -> Result<Self> {
+    pub(crate) fn subscribe(
+        shared: GroupShared,
+        brokers: &str,
+        supervisor: GroupSupervisor,
+    ) -> Result<Self> {
         let client = consumer_config(
             &shared.config,
             brokers,
@@ -53,8 +59,9 @@ impl GroupListener {
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
                 processor: processor.clone(),
-                redactor: Redactor::new(&shared_config),
+                redactor: Redactor::new(&shared_config.kafka),
                 client_errors: AtomicU64::new(0),
+                supervisor,
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = processor.topics().iter().map(|t| &*t.name).collect();
@@ -101,6 +108,13 @@ impl GroupListener {
             });
         }
         self.processor.shutdown_all();
+        commit_sync(&self.consumer, &self.processor);
+        self.leave_group();
+    }
+
+    /// After the fetch loop panicked: commits what was stored (every stored
+    /// offset was processed) and leaves the group, without waiting for jobs.
+    pub(crate) fn leave_after_failure(&self) {
         commit_sync(&self.consumer, &self.processor);
         self.leave_group();
     }
@@ -170,6 +184,7 @@ impl GroupListener {
                                 .in_group(shared.group.name.clone()),
                         ));
                     }
+                    check_fatal(&self.consumer);
                     break;
                 }
                 None if !round.is_empty() => break,

@@ -1,6 +1,6 @@
 //! The consumer client of a [`TestApp`](super::TestApp): fetch positions,
 //! paused partitions and stored offsets over the in-memory topics, for the
-//! executors to drive as they drive the server's rdkafka consumer.
+//! processing to drive as it drives the server's rdkafka consumer.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
