@@ -2,7 +2,8 @@
 //! buffered and, after `pause_timeout` (doubled with each consecutive failure
 //! when `pause_with_exponential_backoff`, up to `pause_max_timeout`), seeks
 //! back to where processing resumes and fetches again. A message bound for the
-//! dead letter queue is fetched again at once, without a pause.
+//! dead letter queue is fetched again at once (a retry without a pause), to be
+//! written there.
 
 use std::time::{Duration, Instant};
 
@@ -53,14 +54,12 @@ pub(crate) fn after_failure<M, S>(
         reason: PauseReason::Retry,
         timeout: Some(pause),
     });
-    if !dead_letter_next {
-        out.push(Effect::Retrying {
-            key: key.clone(),
-            offset: resume,
-            attempt: attempt(part),
-            pause,
-        });
-    }
+    out.push(Effect::Retrying {
+        key: key.clone(),
+        offset: resume,
+        attempt: attempt(part),
+        pause,
+    });
 }
 
 /// Resumes the partition if its retry is due; else notes when it will be.
