@@ -14,10 +14,10 @@ use crate::consumer::Context;
 use crate::current_app::{self, ProducerScope};
 use crate::error::{panic_message, Error, Result};
 use crate::instrumentation::{ConsumerConsume, Event, EventKind, Monitor};
-use crate::messages::RawMessage;
+use crate::messages::{RawMessage, TopicPartition};
 
 /// Identifies a topic-partition within a consumer group.
-pub(crate) type PartitionKey = (Arc<str>, i32);
+pub(crate) type PartitionKey = TopicPartition;
 
 /// What a job does.
 pub(crate) enum Work {
@@ -115,8 +115,8 @@ impl Job {
                 monitor.instrument_with(EventKind::ConsumerConsume, || {
                     Event::ConsumerConsume(ConsumerConsume {
                         consumer_group: consumer_group.clone(),
-                        topic: key.0.clone(),
-                        partition: key.1,
+                        topic: key.topic.clone(),
+                        partition: key.partition,
                         consumer: consumer_name,
                         backend,
                         size,
