@@ -87,7 +87,7 @@ pub mod testing;
 extern crate self as karafka;
 
 pub use app::App;
-pub use cli::{EXIT_FORCED_SHUTDOWN, EXIT_TOPICS_CHANGED};
+pub use cli::EXIT_TOPICS_CHANGED;
 pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};
@@ -100,7 +100,7 @@ pub use messages::{Message, Messages, RawMessage};
 pub use producer::Producer;
 pub use responders::serializers;
 pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
-pub use server::ServerHandle;
+pub use server::{GroupHealth, GroupState, Health, ServerHandle, StopReason, EXIT_FORCED_SHUTDOWN};
 
 /// What the macros' generated code refers to; not a public API.
 #[doc(hidden)]

@@ -14,10 +14,8 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::app::App;
 use crate::error::Error;
 use crate::instrumentation::MetricsListener;
+use crate::server::EXIT_FORCED_SHUTDOWN;
 use send::MessageArgs;
-
-/// Exit code of a server whose graceful shutdown ran past `shutdown_timeout`.
-pub const EXIT_FORCED_SHUTDOWN: i32 = 2;
 
 /// Exit code of `topics migrate` (and `create`, `delete`) when it changed the cluster.
 pub const EXIT_TOPICS_CHANGED: i32 = 2;
@@ -221,7 +219,8 @@ async fn run(app: App) -> anyhow::Result<()> {
     }
 }
 
-/// Runs the server until a signal stops it; past `shutdown_timeout` the process exits 2.
+/// Runs the server until a signal stops it; past `shutdown_timeout` (or on a
+/// second signal) the process exits 2, after a consumer group failed it exits 1.
 async fn server(app: App) -> anyhow::Result<()> {
     match app.run().await {
         Err(error @ Error::ShutdownTimeout { .. }) => {
