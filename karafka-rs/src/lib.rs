@@ -53,6 +53,7 @@ pub mod producer;
 pub mod responders;
 pub mod routing;
 mod server;
+pub mod swarm;
 #[cfg(feature = "testing")]
 pub mod testing;
 

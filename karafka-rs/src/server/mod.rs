@@ -193,7 +193,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
 
 /// Configured brokers, or in development an embedded broker: the one another
 /// command of this app already runs, or a new one with the routed topics.
-fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
+pub(crate) fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
     let config = app.config();
     if !config.brokers.is_empty() {
         return Ok((config.brokers.join(","), None));
