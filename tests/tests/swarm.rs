@@ -80,6 +80,15 @@ fn pids(records: &[(u32, i32, i64)]) -> BTreeSet<u32> {
     records.iter().map(|&(pid, _, _)| pid).collect()
 }
 
+/// How many records each process made.
+fn per_pid(records: &[(u32, i32, i64)]) -> BTreeMap<u32, usize> {
+    let mut counts = BTreeMap::new();
+    for &(pid, _, _) in records {
+        *counts.entry(pid).or_default() += 1;
+    }
+    counts
+}
+
 fn is_running(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
@@ -97,8 +106,10 @@ async fn a_swarm_of_three_spreads_six_partitions_and_a_killed_node_is_restarted_
     let stage = Stage::new("swarm_kill").await;
     let record = stage.record();
     let mut supervisor = stage.swarm("3");
+    // Each node has consumed a share before one is killed.
     let spread = wait_until(Duration::from_secs(90), || {
-        pids(&records(&record)).len() == 3
+        let per_pid = per_pid(&records(&record));
+        per_pid.len() == 3 && per_pid.values().all(|n| *n >= 100)
     });
     let seen = records(&record);
     assert!(
@@ -150,10 +161,7 @@ async fn a_swarm_of_three_spreads_six_partitions_and_a_killed_node_is_restarted_
         "every offset is consumed at least once"
     );
     assert_order_per_lifetime(&all);
-    let per_node: BTreeMap<u32, usize> = all.iter().fold(BTreeMap::new(), |mut m, r| {
-        *m.entry(r.0).or_default() += 1;
-        m
-    });
+    let per_node = per_pid(&all);
     println!(
         "swarm kill: restarted in {} ms; {} of {MESSAGES} consumed at the kill; {} records in all; per pid {per_node:?}",
         restart_took.as_millis(),
