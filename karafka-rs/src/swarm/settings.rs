@@ -68,3 +68,35 @@ impl SwarmSettings {
         Duration::from_millis(self.restart_window)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::path::Path;
+
+    fn parse(text: &str) -> crate::Result<Config> {
+        Config::from_toml(text, Path::new("app/karafka.toml"))
+    }
+
+    #[test]
+    fn the_swarm_table_is_read_and_bad_values_name_their_dotted_key() {
+        let config = parse("[swarm]\nnodes = 4\nmax_restarts = 2\n").unwrap();
+        assert_eq!(config.swarm.nodes, Some(4));
+        assert_eq!(config.swarm.max_restarts, 2);
+        assert_eq!(config.swarm.restart_backoff, 1_000);
+        let zero = parse("[swarm]\nnodes = 0\n").unwrap_err().to_string();
+        assert!(
+            zero.contains("key `swarm.nodes`: must be at least 1"),
+            "{zero}"
+        );
+        let unknown = parse("[swarm]\nnode = 2\n").unwrap_err().to_string();
+        assert!(unknown.contains("swarm"), "{unknown}");
+        let backoff = parse("[swarm]\nrestart_backoff = 5000\nrestart_backoff_max = 100\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            backoff.contains("key `swarm.restart_backoff_max`"),
+            "{backoff}"
+        );
+    }
+}
