@@ -76,7 +76,7 @@ pub use messages::{Message, Messages, RawMessage};
 pub use producer::Producer;
 pub use responders::serializers;
 pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
-pub use server::ServerHandle;
+pub use server::{GroupHealth, GroupState, Health, ServerHandle, StopReason};
 
 /// What the macros' generated code refers to; not a public API.
 #[doc(hidden)]
