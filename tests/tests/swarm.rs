@@ -409,3 +409,56 @@ async fn in_development_the_supervisor_runs_the_embedded_broker_titles_nodes_and
         "the embedded broker stopped with the supervisor"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_still_busy_past_shutdown_timeout_make_the_supervisor_exit_2() {
+    // Short sessions: the embedded broker settles a rebalance within about one.
+    let dir = app_dir(
+        "client_id = \"swarm_forced\"\nshutdown_timeout = 2000\n\n[kafka]\n\"session.timeout.ms\" = 3000\n\"heartbeat.interval.ms\" = 500\n",
+    );
+    let record = dir.path().join("records.txt");
+    let mut supervisor = AppProcess::spawn(
+        Path::new(RECORDER),
+        &["server", "--swarm", "2"],
+        &[
+            ("KARAFKA_ROOT", dir.path().to_str().unwrap()),
+            ("RECORD_FILE", record.to_str().unwrap()),
+            // Every batch takes a minute: far past shutdown_timeout.
+            ("RECORD_DELAY_MS", "60000"),
+        ],
+    );
+    let assigned = wait_until(Duration::from_secs(60), || {
+        let log = supervisor.log();
+        (1..=2).all(|n| {
+            log.lines()
+                .any(|l| l.starts_with(&format!("[node {n}]")) && l.contains("Partitions assigned"))
+        })
+    });
+    assert!(assigned, "{}", supervisor.log());
+    let brokers = EmbeddedBroker::discover(dir.path(), "swarm_forced").unwrap();
+    produce_sequence(&brokers, "events", 3, 30).await;
+    std::thread::sleep(Duration::from_secs(2));
+    let stopping = Instant::now();
+    supervisor.signal(libc::SIGTERM);
+    let status = supervisor.wait_exit(Duration::from_secs(30));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(2),
+        "{}",
+        supervisor.log()
+    );
+    assert!(stopping.elapsed() < Duration::from_secs(10));
+    let log = supervisor.log();
+    let verdict = log
+        .lines()
+        .find(|l| !l.starts_with("[node") && l.contains("Forced shutdown:"))
+        .unwrap_or_else(|| panic!("the supervisor's own verdict:\n{log}"));
+    assert!(
+        verdict.contains("shutdown did not finish within 2000 ms")
+            && verdict.contains("forced its own shutdown"),
+        "{verdict}"
+    );
+    for (node, pid) in started_nodes(&supervisor) {
+        assert!(!is_running(pid), "node {node} (pid {pid}) is gone:\n{log}");
+    }
+}
