@@ -240,7 +240,10 @@ async fn sigterm_to_the_supervisor_stops_every_node_gracefully_and_the_next_swar
         "no message is consumed twice across a graceful swarm restart"
     );
     assert_order_per_lifetime(&all);
-    drop(second);
+    let mut second = second;
+    second.signal(libc::SIGTERM);
+    let status = second.wait_exit(Duration::from_secs(60));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", second.log());
     drop(stage.tansu);
 }
 

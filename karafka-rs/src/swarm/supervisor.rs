@@ -458,11 +458,31 @@ impl Socket {
         let dir = std::env::temp_dir().join("karafka-rs");
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        remove_stale_sockets(&dir);
         let path = dir.join(format!("swarm-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let listener = UnixListener::bind(&path)
             .map_err(|e| Error::io(format!("binding the swarm socket {}", path.display()), e))?;
         Ok((Socket { path }, listener))
+    }
+}
+
+/// Removes the socket files of supervisors that are gone (SIGKILLed ones
+/// cannot remove their own).
+fn remove_stale_sockets(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("swarm-"))
+            .and_then(|n| n.strip_suffix(".sock"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
