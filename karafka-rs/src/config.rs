@@ -5,6 +5,8 @@
 //! unknown, of the wrong type or out of range fails the boot, naming the key and
 //! where it came from.
 
+pub(crate) mod swarm;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,6 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+pub use swarm::SwarmSettings;
 
 /// Name of the configuration file in the app's root directory.
 pub const CONFIG_FILE: &str = "karafka.toml";
@@ -150,6 +153,8 @@ pub struct Config {
     pub default_partitions: i32,
     /// librdkafka settings passed through as they are.
     pub kafka: BTreeMap<String, KafkaValue>,
+    /// `server --swarm`: how many nodes, and when to stop restarting them.
+    pub swarm: SwarmSettings,
     /// Where this configuration was read from (`None`: defaults only).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -175,6 +180,7 @@ impl Default for Config {
             auto_create_topics: None,
             default_partitions: 3,
             kafka: BTreeMap::new(),
+            swarm: SwarmSettings::default(),
             source: None,
         }
     }
@@ -287,6 +293,9 @@ impl Config {
         }
         if self.default_partitions < 1 {
             return Err(fail("default_partitions", "must be at least 1".into()));
+        }
+        if let Some((key, reason)) = self.swarm.problem() {
+            return Err(fail(key, reason));
         }
         for (key, why) in RESERVED_KAFKA_KEYS {
             if self.kafka.contains_key(*key) {

@@ -58,7 +58,8 @@
 //! 13. `connection`: each consumer group's Kafka consumer and fetch loop
 //! 14. `admin`: declarative topics on the cluster
 //! 15. `server`, `testing`: running an app; the test harness beside it
-//! 16. `cli`: the app's command line
+//! 16. `swarm`: `server --swarm N`, supervised server processes
+//! 17. `cli`: the app's command line
 
 pub mod admin;
 mod app;
@@ -79,6 +80,7 @@ pub mod redaction;
 pub mod responders;
 pub mod routing;
 mod server;
+pub mod swarm;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -145,6 +145,7 @@ fn top_level_modules(src: &Path) -> Vec<String> {
         })
         .collect();
     modules.sort();
+    modules.dedup();
     modules
 }
 
@@ -153,12 +154,17 @@ fn crate_imports(src: &Path, lib: &str) -> BTreeSet<Import> {
     let reexports = root_reexports(lib);
     let mut imports = BTreeSet::new();
     for module in top_level_modules(src) {
+        // `module.rs`, `module/` or both (`config.rs` with `config/swarm.rs`).
         let dir = src.join(&module);
+        let file = src.join(format!("{module}.rs"));
         let mut files = if dir.is_dir() {
             rust_files(&dir)
         } else {
-            vec![src.join(format!("{module}.rs"))]
+            Vec::new()
         };
+        if file.is_file() {
+            files.push(file);
+        }
         files.retain(|file| !is_test_only(file));
         for file in files {
             let text = std::fs::read_to_string(&file).expect("a source file");
