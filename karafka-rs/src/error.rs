@@ -141,6 +141,21 @@ pub enum Error {
         /// The last error.
         error: String,
     },
+    /// A cluster administration request failed or was refused.
+    #[error("{0}")]
+    Admin(String),
+    /// A consumer group's offsets cannot be changed while it has members.
+    #[error("cannot {action} group `{group}` while it has active members (state {state}, {members} members): stop its consumers first")]
+    GroupActive {
+        /// The group.
+        group: String,
+        /// What was refused (`seek`, `delete`, ...).
+        action: String,
+        /// Its state, as the coordinator reports it.
+        state: String,
+        /// How many members it has.
+        members: usize,
+    },
     /// A failure inside karafka itself (a background task that died).
     #[error("internal error: {0}")]
     Internal(String),

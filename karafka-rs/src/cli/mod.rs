@@ -2,7 +2,9 @@
 //! CLI (`cargo karafka <command>` inside an app runs it through a cargo alias).
 
 mod broker;
+mod confirm;
 mod consume;
+mod groups;
 mod info;
 mod routes;
 mod send;
@@ -19,7 +21,8 @@ use send::MessageArgs;
 /// Exit code of a server whose graceful shutdown ran past `shutdown_timeout`.
 pub const EXIT_FORCED_SHUTDOWN: i32 = 2;
 
-/// Exit code of `topics migrate` (and `create`, `delete`) when it changed the cluster.
+/// Exit code of `topics migrate` and of the `groups` commands that change
+/// offsets or groups, when they changed the cluster.
 pub const EXIT_TOPICS_CHANGED: i32 = 2;
 
 const EXAMPLES: &str = "\
@@ -29,14 +32,18 @@ Examples:
   app server --metrics 127.0.0.1:9394          with Prometheus metrics and /live
   app info                                     versions, settings and routes
   app routes                                   the routing table
-  app topics migrate                           create missing topics, add partitions
+  app topics migrate                           create missing topics, add partitions, align settings
+  app groups lag                               committed offset, end and lag per partition
+  app groups seek G --to earliest --yes        replay from the start (the group's servers stopped)
+  app --config config/production.toml --env production info
   app broker                                   the embedded development broker alone
   app consume users --from-beginning --count 10
   app produce users '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'
   app respond UsersResponder - < events.jsonl
 
 Logs go to stderr (RUST_LOG overrides the default `info`); KARAFKA_ENV,
-KARAFKA_BROKERS, KARAFKA_CLIENT_ID and KARAFKA_ROOT override karafka.toml.";
+KARAFKA_BROKERS, KARAFKA_CLIENT_ID and KARAFKA_ROOT override karafka.toml,
+KARAFKA_CONFIG names another file.";
 
 #[derive(Debug, Parser)]
 #[command(about = "A karafka-rs application", after_help = EXAMPLES)]
@@ -44,6 +51,9 @@ struct Cli {
     /// Environment to run in (overrides KARAFKA_ENV and karafka.toml)
     #[arg(long, global = true, value_name = "NAME")]
     env: Option<String>,
+    /// Configuration file (overrides KARAFKA_CONFIG and <root>/karafka.toml)
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Commands,
 }
@@ -79,12 +89,18 @@ enum Commands {
     /// Manages the topics the routes declare (`config: { partitions: 6, ... }`)
     #[command(
         visible_alias = "t",
-        after_help = "Examples:\n  app topics list\n  app topics migrate        exit 0: nothing to do, 2: changed the cluster, 1: error\n  app topics create\n  app topics delete"
+        after_help = "Examples:\n  app topics list\n  app topics plan           what migrate would do\n  app topics migrate        exit 0: nothing to do, 2: changed the cluster, 1: error\n  app topics create\n  app topics settings users\n  app topics delete --yes"
     )]
     Topics {
         #[command(subcommand)]
         action: topics::Action,
     },
+    /// Inspects and changes consumer groups: list, describe, lag, seek, copy, rename, delete
+    #[command(
+        visible_alias = "g",
+        after_help = "Examples:\n  app groups list\n  app groups describe karafka_example_example\n  app groups lag                       every consumer group of the app\n  app groups lag G --json\n  app groups seek G --to earliest --yes\n  app groups seek G --to 2026-11-30T10:00:00Z --topic users --partition 0 --yes\n  app groups copy G G_backup --yes\n  app groups rename G NEW --yes\n  app groups delete G --yes\n\nseek, copy, rename and delete are refused while the group has members,\nask for confirmation on a terminal (--yes skips it, and is required\nwithout one), and exit 0: nothing changed, 2: changed the cluster, 1: error."
+    )]
+    Groups(groups::Args),
     /// Runs the embedded development broker on its own and prints its address
     #[command(
         visible_alias = "b",
@@ -149,9 +165,12 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
     let matches = Cli::command().bin_name(name).get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     crate::logging::init();
-    let app = match cli.env {
-        Some(env) => app.in_environment(&env)?,
-        None => app,
+    let app = match (&cli.config, &cli.env) {
+        (Some(path), env) if app.config().source.as_deref() != Some(path.as_path()) => {
+            app.with_config_file(path, env.as_deref())?
+        }
+        (_, Some(env)) if app.config().environment != *env => app.in_environment(env)?,
+        _ => app,
     };
     match cli.command {
         Commands::Server {
@@ -195,6 +214,12 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
         Commands::Topics { action } => {
             let changed = topics::run(&app, action).await?;
             if changed {
+                std::process::exit(EXIT_TOPICS_CHANGED);
+            }
+            Ok(())
+        }
+        Commands::Groups(args) => {
+            if groups::run(&app, args).await? {
                 std::process::exit(EXIT_TOPICS_CHANGED);
             }
             Ok(())
