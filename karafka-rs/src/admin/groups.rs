@@ -67,7 +67,8 @@ pub struct PartitionLag {
     pub committed: Option<i64>,
     /// The partition's end offset (the offset the next message will get).
     pub end: i64,
-    /// `end - committed`, when there is a committed offset.
+    /// `end - committed`, when there is a committed offset (negative only when
+    /// the broker reports a wrong end, as Tansu does after batched produces).
     pub lag: Option<i64>,
 }
 
@@ -219,7 +220,7 @@ impl Admin {
                         partition,
                         committed,
                         end,
-                        lag: committed.map(|c| (end - c).max(0)),
+                        lag: committed.map(|c| end - c),
                     }
                 })
                 .collect())

@@ -99,6 +99,8 @@ pub(super) fn listed(
     let query = match what {
         Listed::Earliest => Offset::Beginning,
         Listed::Latest => Offset::End,
+        // Nothing can be at a future time; Tansu would answer offset 0.
+        Listed::At(ms) if ms > now_millis() => Offset::End,
         Listed::At(ms) => Offset::Offset(ms),
     };
     let answer = reader
@@ -126,6 +128,12 @@ pub(super) fn listed(
         offsets.extend(listed(admin, reader, &past_the_end, Listed::Latest)?);
     }
     Ok(offsets)
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Commits `offsets` as `group_reader`'s group, without joining it.
