@@ -69,7 +69,7 @@ fn setting(app: &App, key: &str) -> String {
             .get(name)
             .map(ToString::to_string)
             .unwrap_or_default();
-        return redacted(key, &value);
+        return format!("kafka.{}", redacted(name, &value));
     }
     let value = match key {
         "client_id" => config.client_id.clone(),
