@@ -50,6 +50,7 @@ pub mod logging;
 pub mod messages;
 pub mod processing;
 pub mod producer;
+pub mod redaction;
 pub mod responders;
 pub mod routing;
 mod server;

@@ -233,7 +233,7 @@ impl Admin {
     /// committed offsets.
     fn group_offsets(
         &self,
-        reader: &rdkafka::consumer::BaseConsumer<crate::connection::client::Redactor>,
+        reader: &rdkafka::consumer::BaseConsumer<crate::redaction::Redactor>,
         group: &str,
         topic: Option<&str>,
     ) -> Result<BTreeMap<Partition, Option<i64>>> {

@@ -27,7 +27,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
 use crate::app::App;
-use crate::connection::client::{producer_config, reader_config, Redactor};
+use crate::connection::client::{producer_config, reader_config};
+use crate::redaction::Redactor;
 use crate::error::{Error, Result};
 
 pub use groups::{
@@ -89,7 +90,7 @@ impl Admin {
                     })
                     .collect(),
             ),
-            redactor: Redactor::new(app.config()),
+            redactor: Redactor::new(&app.config().kafka),
             client: Arc::default(),
             brokers: brokers.to_owned(),
             timeout: Duration::from_millis(app.config().connect_timeout),

@@ -8,7 +8,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::Admin;
-use crate::connection::client::Redactor;
+use crate::redaction::Redactor;
 use crate::error::{Error, Result};
 
 /// A topic-partition.

@@ -20,11 +20,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::connection::client::is_secret_key;
 use crate::error::{Error, Result};
-
-/// The shown form of a secret value.
-const FILTERED: &str = "[FILTERED]";
+use crate::redaction::{is_secret_key, FILTERED};
 
 /// Name of the configuration file in the app's root directory.
 pub const CONFIG_FILE: &str = "karafka.toml";

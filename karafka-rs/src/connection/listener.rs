@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{BorrowedMessage, Message as _};
 
-use super::client::{consumer_config, Redactor};
+use super::client::consumer_config;
 use super::context::{commit_sync, GroupContext};
 use crate::error::{Error, Result};
 use crate::instrumentation::{
@@ -18,6 +18,7 @@ use crate::instrumentation::{
 };
 use crate::messages::{FetchLease, RawMessage};
 use crate::processing::executor::{Executors, GroupShared};
+use crate::redaction::Redactor;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);
@@ -52,7 +53,7 @@ impl GroupListener {
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
                 executors: executors.clone(),
-                redactor: Redactor::new(&shared_config),
+                redactor: Redactor::new(&shared_config.kafka),
                 client_errors: AtomicU64::new(0),
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
