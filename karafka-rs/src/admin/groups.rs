@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
+use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
@@ -168,11 +169,14 @@ impl Admin {
                 .client()?
                 .inner()
                 .fetch_group_list(group.as_deref(), admin.timeout())
-                .map_err(|e| {
-                    Error::Admin(format!(
+                .map_err(|e| match e {
+                    KafkaError::GroupListFetch(RDKafkaErrorCode::OperationTimedOut) => {
+                        admin.unreachable(format!("{what}: {e}"))
+                    }
+                    _ => Error::Admin(format!(
                         "{what} on {}: {e} (the brokers need the ListGroups and DescribeGroups APIs, which the embedded development broker lacks)",
                         admin.brokers()
-                    ))
+                    )),
                 })?;
             Ok(list
                 .groups()
