@@ -311,4 +311,43 @@ mod tests {
         );
         assert_eq!(steps.iter().filter(|s| s.changes()).count(), 2);
     }
+
+    #[test]
+    fn declared_settings_that_differ_on_the_cluster_are_altered_after_their_topic() {
+        let options = RouteOptions {
+            config: Some(TopicConfig {
+                partitions: Some(1),
+                settings: &[("retention.ms", "3600000"), ("cleanup.policy", "delete")],
+                ..TopicConfig::default()
+            }),
+            ..RouteOptions::default()
+        };
+        let group = ConsumerGroupDef::new(
+            "g",
+            RouteOptions::default(),
+            vec![TopicDef::new::<Nothing, _>("orders", crate::deserializers::Json, options)],
+        );
+        let config = Config::default();
+        let routes = Routes::from_definitions(vec![group], &config).unwrap();
+        let app = App::new(std::env::temp_dir(), config, routes);
+        let existing = BTreeMap::from([("orders".to_owned(), 1)]);
+        let current = BTreeMap::from([(
+            "orders".to_owned(),
+            BTreeMap::from([
+                ("retention.ms".to_owned(), "86400000".to_owned()),
+                ("cleanup.policy".to_owned(), "delete".to_owned()),
+            ]),
+        )]);
+        let lines: Vec<String> = plan_with_settings(&app, &existing, &current)
+            .iter()
+            .map(Step::describe)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "keep orders (1 partition, up to date)",
+                "alter orders retention.ms 86400000 -> 3600000",
+            ]
+        );
+    }
 }

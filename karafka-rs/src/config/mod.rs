@@ -580,6 +580,17 @@ mod tests {
     }
 
     #[test]
+    fn debug_filters_secret_kafka_values() {
+        let config = parse("[kafka]\n\"sasl.password\" = \"hunter2\"\n\"ssl.key.password\" = \"k\"\n\"linger.ms\" = 5\n\"my.secret.token\" = \"t0k\"").unwrap();
+        let shown = format!("{config:?}");
+        for secret in ["hunter2", "\"k\"", "t0k"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("\"sasl.password\": \"[FILTERED]\""), "{shown}");
+        assert!(shown.contains("\"linger.ms\": \"5\""), "{shown}");
+    }
+
+    #[test]
     fn backoff_doubles_up_to_the_maximum() {
         let config = parse("pause_timeout = 100\npause_max_timeout = 350").unwrap();
         let pauses: Vec<u128> = (1..=4).map(|a| config.pause_for(a).as_millis()).collect();
