@@ -66,6 +66,7 @@ fn groups_list_lag_and_a_seek_to_earliest_replay_what_the_example_consumed_on_ta
     for _ in 0..3 {
         walk.command(&["produce", "users", EVENT]);
     }
+    walk.expect_logged(LOGGED);
     assert!(
         karafka_tests::wait_until(Duration::from_secs(10), || walk.logged_count(LOGGED) == 3),
         "the server logs the three events"
@@ -73,11 +74,18 @@ fn groups_list_lag_and_a_seek_to_earliest_replay_what_the_example_consumed_on_ta
 
     let listed = until(brokers, &["groups", "list"], |out| out.contains(GROUP));
     assert!(listed.starts_with("GROUP"), "{listed}");
-    assert!(listed.contains(GROUP), "groups list shows the group:\n{listed}");
+    assert!(
+        listed.contains(GROUP),
+        "groups list shows the group:\n{listed}"
+    );
     let lag = until(brokers, &["groups", "lag", "--json"], |out| {
         users_lag(out) == (3, true)
     });
-    assert_eq!(users_lag(&lag), (3, true), "every users message committed, 0 lag:\n{lag}");
+    assert_eq!(
+        users_lag(&lag),
+        (3, true),
+        "every users message committed, 0 lag:\n{lag}"
+    );
     let (_, table, _) = cli(brokers, &["groups", "lag", GROUP]);
     assert!(
         table.starts_with("GROUP") && table.contains("users"),
@@ -87,18 +95,30 @@ fn groups_list_lag_and_a_seek_to_earliest_replay_what_the_example_consumed_on_ta
     until(brokers, &["groups", "describe", GROUP], |out| {
         out.contains("Stable")
     });
-    let (code, out, err) = cli(brokers, &["groups", "seek", GROUP, "--to", "earliest", "--yes"]);
+    let (code, out, err) = cli(
+        brokers,
+        &["groups", "seek", GROUP, "--to", "earliest", "--yes"],
+    );
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(
-        err.contains(&format!("cannot seek group `{GROUP}` while it has active members")),
+        err.contains(&format!(
+            "cannot seek group `{GROUP}` while it has active members"
+        )),
         "{err}"
     );
     walk.stop();
 
     let (code, out, err) = cli(brokers, &["groups", "seek", GROUP, "--to", "earliest"]);
-    assert_eq!(code, Some(1), "without a terminal, --yes is required: {out}{err}");
+    assert_eq!(
+        code,
+        Some(1),
+        "without a terminal, --yes is required: {out}{err}"
+    );
     assert!(err.contains("pass --yes"), "{err}");
-    let (code, out, err) = cli(brokers, &["groups", "seek", GROUP, "--to", "earliest", "--yes"]);
+    let (code, out, err) = cli(
+        brokers,
+        &["groups", "seek", GROUP, "--to", "earliest", "--yes"],
+    );
     assert_eq!(code, Some(2), "{out}{err}");
     assert!(out.contains(&format!("seek {GROUP} users/")), "{out}");
 

@@ -78,10 +78,7 @@ async fn groups_are_described_guarded_while_active_then_seeked_copied_renamed_an
     let admin = Admin::new(&app).unwrap();
 
     let server = app.spawn().await.unwrap();
-    let consumed = eventually(Duration::from_secs(60), || {
-        recording::seen().len() >= 10
-    })
-    .await;
+    let consumed = eventually(Duration::from_secs(60), || recording::seen().len() >= 10).await;
     assert!(consumed, "consumed {:?}", recording::seen());
 
     // Tansu records a group's state a moment (about 2 s) after it changes.
@@ -134,7 +131,10 @@ async fn groups_are_described_guarded_while_active_then_seeked_copied_renamed_an
         .await
         .unwrap();
     assert_eq!(changes.len(), 2);
-    assert!(changes.iter().all(|c| c.from == Some(5) && c.to == 0), "{changes:?}");
+    assert!(
+        changes.iter().all(|c| c.from == Some(5) && c.to == 0),
+        "{changes:?}"
+    );
     admin
         .seek_group(GROUP, SeekTarget::Offset(3), Some("ledger"), Some(1))
         .await
@@ -149,27 +149,54 @@ async fn groups_are_described_guarded_while_active_then_seeked_copied_renamed_an
         .await
         .unwrap_err()
         .to_string();
-    assert!(beyond.contains("outside ledger/0's range 0..=5"), "{beyond}");
+    assert!(
+        beyond.contains("outside ledger/0's range 0..=5"),
+        "{beyond}"
+    );
     let future = admin
         .seek_group(GROUP, SeekTarget::Time(i64::MAX / 2), None, None)
         .await
         .unwrap();
-    assert!(future.iter().all(|c| c.to == 5), "a time after the last message is the end: {future:?}");
+    assert!(
+        future.iter().all(|c| c.to == 5),
+        "a time after the last message is the end: {future:?}"
+    );
 
     let copied = admin.copy_group(GROUP, "admin_tansu_copy").await.unwrap();
     assert_eq!(copied.len(), 2);
     let copy_lag = admin.group_lag("admin_tansu_copy").await.unwrap();
-    assert_eq!(committed(&copy_lag), BTreeMap::from([(0, Some(5)), (1, Some(5))]));
+    assert_eq!(
+        committed(&copy_lag),
+        BTreeMap::from([(0, Some(5)), (1, Some(5))])
+    );
     admin
         .rename_group("admin_tansu_copy", "admin_tansu_renamed")
         .await
         .unwrap();
-    let names: Vec<String> = admin.groups().await.unwrap().into_iter().map(|g| g.name).collect();
-    assert!(names.contains(&"admin_tansu_renamed".to_owned()), "{names:?}");
+    let names: Vec<String> = admin
+        .groups()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    assert!(
+        names.contains(&"admin_tansu_renamed".to_owned()),
+        "{names:?}"
+    );
     assert!(!names.contains(&"admin_tansu_copy".to_owned()), "{names:?}");
     admin.delete_group("admin_tansu_renamed").await.unwrap();
-    let names: Vec<String> = admin.groups().await.unwrap().into_iter().map(|g| g.name).collect();
-    assert!(!names.contains(&"admin_tansu_renamed".to_owned()), "{names:?}");
+    let names: Vec<String> = admin
+        .groups()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    assert!(
+        !names.contains(&"admin_tansu_renamed".to_owned()),
+        "{names:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,27 +208,46 @@ async fn messages_are_read_at_an_offset_or_a_time_and_topic_settings_are_altered
     let app = app(tansu.address(), root.path());
     let admin = Admin::new(&app).unwrap();
 
-    let read = messages::read(&admin, "journal", 0, Start::Offset(2), 3).await.unwrap();
+    let read = messages::read(&admin, "journal", 0, Start::Offset(2), 3)
+        .await
+        .unwrap();
     let offsets: Vec<i64> = read.iter().map(|m| m.offset).collect();
     assert_eq!(offsets, [2, 3, 4]);
     assert_eq!(read[0].payload_text().as_deref(), Some("{\"seq\":2}"));
     assert_eq!(read[0].key_text().as_deref(), Some("key-2"));
-    let to_the_end = messages::read(&admin, "journal", 0, Start::Earliest, 100).await.unwrap();
+    let to_the_end = messages::read(&admin, "journal", 0, Start::Earliest, 100)
+        .await
+        .unwrap();
     assert_eq!(to_the_end.len(), 6, "stops at the end: {to_the_end:?}");
     let at = read[1].timestamp.expect("a produce timestamp");
-    let from_time = messages::read(&admin, "journal", 0, Start::Time(at), 1).await.unwrap();
+    let from_time = messages::read(&admin, "journal", 0, Start::Time(at), 1)
+        .await
+        .unwrap();
     // Tansu answers a time with the message before it; no message at or after it is skipped.
     assert!(from_time[0].offset <= 3, "{from_time:?}");
-    let future = messages::read(&admin, "journal", 0, Start::Time(i64::MAX / 2), 1).await.unwrap();
-    assert!(future.is_empty(), "nothing is at or after a future time: {future:?}");
-    let missing = messages::read(&admin, "journal", 4, Start::Earliest, 1).await.unwrap_err();
-    assert!(missing.to_string().contains("has no partition 4"), "{missing}");
+    let future = messages::read(&admin, "journal", 0, Start::Time(i64::MAX / 2), 1)
+        .await
+        .unwrap();
+    assert!(
+        future.is_empty(),
+        "nothing is at or after a future time: {future:?}"
+    );
+    let missing = messages::read(&admin, "journal", 4, Start::Earliest, 1)
+        .await
+        .unwrap_err();
+    assert!(
+        missing.to_string().contains("has no partition 4"),
+        "{missing}"
+    );
 
     admin
         .alter_topic_settings("journal", &[("retention.ms".into(), "7200000".into())])
         .await
         .unwrap();
     let settings = admin.topic_settings("journal").await.unwrap();
-    let retention = settings.iter().find(|s| s.name == "retention.ms").expect("listed");
+    let retention = settings
+        .iter()
+        .find(|s| s.name == "retention.ms")
+        .expect("listed");
     assert_eq!(retention.value.as_deref(), Some("7200000"), "{settings:?}");
 }

@@ -172,7 +172,9 @@ fn a_secret_given_through_a_variable_never_reaches_info_logs_errors_debug_or_con
     );
     server.signal(libc::SIGTERM);
     assert_eq!(
-        server.wait_exit(Duration::from_secs(30)).and_then(|s| s.code()),
+        server
+            .wait_exit(Duration::from_secs(30))
+            .and_then(|s| s.code()),
         Some(0),
         "{}",
         server.log()
@@ -199,7 +201,10 @@ fn a_secret_given_through_a_variable_never_reaches_info_logs_errors_debug_or_con
     let (status, out, err) = run(
         Path::new(RECORDER),
         &["info"],
-        &[("KARAFKA_ROOT", root), ("KARAFKA_TEST_SASL_PASSWORD", password.as_str())],
+        &[
+            ("KARAFKA_ROOT", root),
+            ("KARAFKA_TEST_SASL_PASSWORD", password.as_str()),
+        ],
     );
     assert!(!status.success());
     assert!(

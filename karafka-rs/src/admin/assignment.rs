@@ -50,12 +50,12 @@ mod tests {
     #[test]
     fn consumer_protocol_assignment_is_read_topic_by_topic() {
         let mut bytes = vec![0, 1, 0, 0, 0, 2];
-        for (topic, partitions) in [("users", &[2, 0][..]), ("ratings", &[1][..])] {
+        for (topic, partitions) in [("users", &[2i32, 0][..]), ("ratings", &[1][..])] {
             bytes.extend((topic.len() as i16).to_be_bytes());
             bytes.extend(topic.as_bytes());
             bytes.extend((partitions.len() as i32).to_be_bytes());
             for p in partitions {
-                bytes.extend((*p as i32).to_be_bytes());
+                bytes.extend(p.to_be_bytes());
             }
         }
         bytes.extend([0xff, 0xff, 0xff, 0xff]);

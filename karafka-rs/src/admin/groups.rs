@@ -328,7 +328,9 @@ impl Admin {
     /// offsets on other partitions). Refused while `to` has members.
     pub async fn copy_group(&self, from: &str, to: &str) -> Result<Vec<OffsetChange>> {
         if from == to {
-            return Err(Error::Admin(format!("cannot copy group `{from}` onto itself")));
+            return Err(Error::Admin(format!(
+                "cannot copy group `{from}` onto itself"
+            )));
         }
         self.ensure_inactive(to, "copy onto").await?;
         let (from, to) = (from.to_owned(), to.to_owned());
@@ -434,10 +436,7 @@ mod tests {
         assert_eq!("earliest".parse(), Ok(SeekTarget::Earliest));
         assert_eq!("latest".parse(), Ok(SeekTarget::Latest));
         assert_eq!("42".parse(), Ok(SeekTarget::Offset(42)));
-        assert_eq!(
-            "1970-01-01T00:00:01Z".parse(),
-            Ok(SeekTarget::Time(1_000))
-        );
+        assert_eq!("1970-01-01T00:00:01Z".parse(), Ok(SeekTarget::Time(1_000)));
         let error = "soon".parse::<SeekTarget>().unwrap_err();
         assert!(error.contains("RFC 3339"), "{error}");
         assert!("-1".parse::<SeekTarget>().is_err());

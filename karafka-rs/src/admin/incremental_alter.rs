@@ -5,9 +5,9 @@
 use std::ffi::{CStr, CString};
 use std::time::Duration;
 
-use rdkafka_sys::bindings as rdsys;
 use rdkafka::client::Client;
 use rdkafka::ClientContext;
+use rdkafka_sys::bindings as rdsys;
 
 /// Sets `settings` on `topic`, leaving its other settings as they are; on
 /// failure, the broker's or librdkafka's reason.
@@ -95,7 +95,8 @@ unsafe fn resource_outcome(event: *mut rdsys::rd_kafka_event_t) -> Result<(), St
             return Err("librdkafka answered with an unexpected event".to_owned());
         }
         let mut count = 0usize;
-        let resources = rdsys::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut count);
+        let resources =
+            rdsys::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut count);
         for i in 0..count {
             let resource = *resources.add(i);
             if rdsys::rd_kafka_ConfigResource_error(resource)

@@ -28,8 +28,8 @@ use rdkafka::ClientConfig;
 
 use crate::app::App;
 use crate::connection::client::{producer_config, reader_config};
-use crate::redaction::Redactor;
 use crate::error::{Error, Result};
+use crate::redaction::Redactor;
 
 pub use groups::{
     GroupDescription, GroupMember, GroupSummary, OffsetChange, PartitionLag, SeekTarget,
@@ -275,4 +275,3 @@ impl Admin {
 pub(crate) fn admin_error(context: String, code: RDKafkaErrorCode) -> Error {
     Error::kafka(context, KafkaError::AdminOp(code))
 }
-

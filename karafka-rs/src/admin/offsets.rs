@@ -8,8 +8,8 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::Admin;
-use crate::redaction::Redactor;
 use crate::error::{Error, Result};
+use crate::redaction::Redactor;
 
 /// A topic-partition.
 pub(super) type Partition = (String, i32);

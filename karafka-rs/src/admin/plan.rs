@@ -325,7 +325,11 @@ mod tests {
         let group = ConsumerGroupDef::new(
             "g",
             RouteOptions::default(),
-            vec![TopicDef::new::<Nothing, _>("orders", crate::deserializers::Json, options)],
+            vec![TopicDef::new::<Nothing, _>(
+                "orders",
+                crate::deserializers::Json,
+                options,
+            )],
         );
         let config = Config::default();
         let routes = Routes::from_definitions(vec![group], &config).unwrap();

@@ -92,7 +92,13 @@ mod tests {
             Some(1_709_209_815_250)
         );
         assert_eq!(parse_millis("2024-03-01"), Some(1_709_251_200_000));
-        for bad in ["2023-02-29", "yesterday", "12", "2024-01-01T25:00:00Z", "2024-01-01T10:00:00"] {
+        for bad in [
+            "2023-02-29",
+            "yesterday",
+            "12",
+            "2024-01-01T25:00:00Z",
+            "2024-01-01T10:00:00",
+        ] {
             assert_eq!(parse_millis(bad), None, "{bad}");
         }
     }

@@ -129,8 +129,7 @@ pub(super) async fn run(app: &App, args: Args) -> anyhow::Result<bool> {
                         .assignment
                         .iter()
                         .map(|(topic, partitions)| {
-                            let list: Vec<String> =
-                                partitions.iter().map(i32::to_string).collect();
+                            let list: Vec<String> = partitions.iter().map(i32::to_string).collect();
                             format!("{topic}[{}]", list.join(","))
                         })
                         .collect();
@@ -210,7 +209,10 @@ pub(super) async fn run(app: &App, args: Args) -> anyhow::Result<bool> {
             report_changes(json, "seek", &group, &changes)
         }
         Action::Copy { group, new, yes } => {
-            confirm(&format!("copy the offsets of group `{group}` to `{new}`"), yes)?;
+            confirm(
+                &format!("copy the offsets of group `{group}` to `{new}`"),
+                yes,
+            )?;
             let changes = admin.copy_group(&group, &new).await?;
             report_changes(json, "copy", &new, &changes)
         }

@@ -27,11 +27,7 @@ pub(super) fn expand(
                 Some((name, default)) => (name, Some(default)),
                 None => (inner, None),
             };
-            if name.is_empty()
-                || !name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 return Err(format!(
                     "`${{{inner}}}` does not name an environment variable (letters, digits and _)"
                 ));

@@ -78,7 +78,12 @@ pub(super) fn load(
             ))
         }
     };
-    from_text(text.as_deref(), &path, options.environment.as_deref(), lookup)
+    from_text(
+        text.as_deref(),
+        &path,
+        options.environment.as_deref(),
+        lookup,
+    )
 }
 
 /// Loads `text` (`None`: no file, defaults only) read from `path`.
@@ -115,10 +120,7 @@ pub(super) fn from_text(
 
     let (env, env_origin) = match (environment, lookup("KARAFKA_ENV")) {
         (Some(env), _) => (env.to_owned(), Some(Origin::Flag("--env".into()))),
-        (None, Some(env)) => (
-            env,
-            Some(Origin::EnvironmentVariable("KARAFKA_ENV".into())),
-        ),
+        (None, Some(env)) => (env, Some(Origin::EnvironmentVariable("KARAFKA_ENV".into()))),
         (None, None) => match table.get("environment") {
             Some(Value::String(env)) => (env.clone(), Some(file.clone())),
             _ => ("development".to_owned(), None),
@@ -139,7 +141,8 @@ pub(super) fn from_text(
                 ));
             };
             if name == env {
-                merge(&mut table, settings, &env, path, &mut origins).map_err(|(k, r)| fail(k, r))?;
+                merge(&mut table, settings, &env, path, &mut origins)
+                    .map_err(|(k, r)| fail(k, r))?;
             }
         }
     }
@@ -169,17 +172,18 @@ pub(super) fn from_text(
         }
     }
 
-    let mut config: Config = serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
-        let key = e.path().to_string();
-        fail(
-            if key == "." {
-                unknown_key(e.inner())
-            } else {
-                key
-            },
-            first_line(e.inner().message()),
-        )
-    })?;
+    let mut config: Config =
+        serde_path_to_error::deserialize(Value::Table(table)).map_err(|e| {
+            let key = e.path().to_string();
+            fail(
+                if key == "." {
+                    unknown_key(e.inner())
+                } else {
+                    key
+                },
+                first_line(e.inner().message()),
+            )
+        })?;
     config.source = text.map(|_| path.to_owned());
     config.apply_overrides(lookup, &mut origins)?;
     config.origins = origins;
@@ -301,7 +305,12 @@ concurrency = 8
 "#;
 
     fn load(environment: Option<&str>) -> Result<Config> {
-        from_text(Some(FILE), Path::new("app/karafka.toml"), environment, &lookup)
+        from_text(
+            Some(FILE),
+            Path::new("app/karafka.toml"),
+            environment,
+            &lookup,
+        )
     }
 
     #[test]
@@ -326,7 +335,11 @@ concurrency = 8
             ]
         );
         assert_eq!(
-            config.origins.get("kafka.sasl.password").unwrap().to_string(),
+            config
+                .origins
+                .get("kafka.sasl.password")
+                .unwrap()
+                .to_string(),
             "variable SASL_PASSWORD in [environments.production] in app/karafka.toml"
         );
         assert_eq!(

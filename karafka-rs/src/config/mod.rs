@@ -239,7 +239,9 @@ impl Config {
     /// names another file), merges the environment's table, expands `${VAR}`
     /// references, applies the `KARAFKA_*` overrides and validates the result.
     pub fn load(root: &Path) -> Result<Config> {
-        Config::load_with(root, &LoadOptions::default(), |name| std::env::var(name).ok())
+        Config::load_with(root, &LoadOptions::default(), |name| {
+            std::env::var(name).ok()
+        })
     }
 
     /// [`Config::load`] with the file and environment chosen in `options`,
@@ -276,11 +278,7 @@ impl Config {
         lookup: &dyn Fn(&str) -> Option<String>,
         origins: &mut Origins,
     ) -> Result<()> {
-        let overrides = |name: &str| {
-            (name != "KARAFKA_ENV")
-                .then(|| lookup(name))
-                .flatten()
-        };
+        let overrides = |name: &str| (name != "KARAFKA_ENV").then(|| lookup(name)).flatten();
         self.apply_env(overrides)?;
         for (variable, key) in [
             ("KARAFKA_BROKERS", "brokers"),
@@ -586,7 +584,10 @@ mod tests {
         for secret in ["hunter2", "\"k\"", "t0k"] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("\"sasl.password\": \"[FILTERED]\""), "{shown}");
+        assert!(
+            shown.contains("\"sasl.password\": \"[FILTERED]\""),
+            "{shown}"
+        );
         assert!(shown.contains("\"linger.ms\": \"5\""), "{shown}");
     }
 
