@@ -256,3 +256,54 @@ fn the_generators_commands_in_an_app_point_to_cargo_karafka() {
         "{err}"
     );
 }
+
+#[test]
+fn config_flag_and_karafka_config_choose_the_file_and_its_environment_table_applies() {
+    let dir = app_dir("client_id = \"catalog\"\n");
+    let production = dir.path().join("production.toml");
+    std::fs::write(
+        &production,
+        "client_id = \"catalog_live\"\nconcurrency = 2\n[environments.production]\nconcurrency = 9\nbrokers = [\"${CATALOG_TEST_HOST:-127.0.0.1}:9092\"]\n",
+    )
+    .unwrap();
+    let path = production.to_str().unwrap();
+
+    let (code, out, err) = catalog(
+        dir.path(),
+        &["--config", path, "--env", "production", "info"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    for expected in [
+        "Application client id: catalog_live",
+        "Environment: production",
+        "Kafka brokers: 127.0.0.1:9092",
+        &format!("  concurrency=9 ([environments.production] in {path})"),
+        &format!("  brokers=127.0.0.1:9092 (variable CATALOG_TEST_HOST in [environments.production] in {path})"),
+        "  environment=production (the --env flag)",
+    ] {
+        assert!(out.contains(expected), "info lacks {expected:?}:\n{out}");
+    }
+
+    let (status, out, err) = run(
+        Path::new(CATALOG),
+        &["info"],
+        &[
+            ("KARAFKA_ROOT", dir.path().to_str().unwrap()),
+            ("KARAFKA_CONFIG", path),
+        ],
+    );
+    assert!(status.success(), "{out}{err}");
+    assert!(out.contains("Application client id: catalog_live"), "{out}");
+    assert!(out.contains(&format!("  concurrency=2 ({path})")), "{out}");
+
+    let missing = dir.path().join("missing.toml");
+    let (code, out, err) = catalog(dir.path(), &["--config", missing.to_str().unwrap(), "info"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "reading the configuration file {}",
+            missing.display()
+        )),
+        "{err}"
+    );
+}
