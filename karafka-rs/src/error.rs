@@ -192,6 +192,17 @@ impl Error {
     }
 }
 
+/// The message of a panic payload (user code or a listener that panicked).
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    }
+}
+
 /// ` within delivery_timeout (N ms)` for a delivery that timed out.
 fn within(timeout_ms: &Option<u64>) -> String {
     timeout_ms

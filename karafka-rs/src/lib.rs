@@ -36,13 +36,38 @@
 //!     karafka::App::load()?.listener(karafka::StdoutListener).run_cli().await
 //! }
 //! ```
+//!
+//! # Layers
+//!
+//! The crate reads bottom-up: each module imports only from the layers below
+//! its own, never from its own layer or above (`tests/layering.rs` checks every
+//! `crate::` path against this list, so no import cycle can form).
+//!
+//! 1. `redaction`: which settings are secret, and keeping their values out of sight
+//! 2. `error`: the one error type
+//! 3. `config`, `logging`: `karafka.toml` and the tracing setup
+//! 4. `client_config`, `embedded`, `messages`: librdkafka settings, the development broker, fetched messages
+//! 5. `instrumentation`: events, the monitor and listeners
+//! 6. `producer`: one idempotent librdkafka producer
+//! 7. `current_app`: the process's current app and its shared producer
+//! 8. `responders`: typed producers
+//! 9. `consumer`: the `Consumer` trait and the `Context` of each call
+//! 10. `routing`: routes, their options, and the registry they resolve to
+//! 11. `app`: `App`, configuration, routes and listeners as plain data
+//! 12. `processing`: per-partition executors, jobs, the worker pool
+//! 13. `connection`: each consumer group's Kafka consumer and fetch loop
+//! 14. `admin`: the cluster's topics (declared and their settings), consumer groups and messages
+//! 15. `server`, `testing`: running an app; the test harness beside it
+//! 16. `cli`: the app's command line
 
 pub mod admin;
 mod app;
 mod cli;
+mod client_config;
 pub mod config;
 mod connection;
 mod consumer;
+mod current_app;
 pub mod embedded;
 mod error;
 pub mod instrumentation;

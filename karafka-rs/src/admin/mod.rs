@@ -27,7 +27,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
 use crate::app::App;
-use crate::connection::client::{producer_config, reader_config};
+use crate::client_config::{producer_config, reader_config};
 use crate::error::{Error, Result};
 use crate::redaction::Redactor;
 

@@ -11,7 +11,7 @@ use rdkafka::message::Message as _;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::app::App;
-use crate::connection::client::reader_config;
+use crate::client_config::reader_config;
 use crate::redaction::Redactor;
 use crate::server::{ShutdownSignals, SignalRequest};
 

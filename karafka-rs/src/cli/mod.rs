@@ -141,8 +141,15 @@ enum Commands {
     },
 }
 
+impl App {
+    /// Parses the command line and runs the chosen command (`server`, `produce`, ...).
+    pub async fn run_cli(self) -> anyhow::Result<()> {
+        run(self).await
+    }
+}
+
 /// Parses the command line and runs the chosen command.
-pub(crate) async fn run(app: App) -> anyhow::Result<()> {
+async fn run(app: App) -> anyhow::Result<()> {
     let name = std::env::args()
         .next()
         .and_then(|arg0| {

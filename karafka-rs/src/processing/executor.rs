@@ -18,21 +18,21 @@ use tokio::runtime::Handle;
 
 use super::client::PartitionClient;
 use super::clock::Clock;
-use super::erased::{ErasedConsumer, Hook};
 use super::job::{guarded, Completion, Consumed, Job, Outcome, PartitionKey, Work};
 use super::worker_pool::WorkerPool;
 use crate::config::{Backend, Config};
+use crate::consumer::erased::{ErasedConsumer, Hook};
 use crate::consumer::Context;
+use crate::current_app::{self, ProducerScope};
 use crate::instrumentation::{
     ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry, ConsumerHook,
     DeadLetterQueueDispatched, ErrorOccurred, ErrorType, Event, EventKind, Monitor, PauseReason,
     ProducerDelivered,
 };
 use crate::messages::RawMessage;
-use crate::producer::shared::{self, ProducerScope};
+use crate::processing::activity::Activity;
 use crate::producer::Producer;
 use crate::routing::{ConsumerGroup, Topic};
-use crate::server::activity::Activity;
 
 /// What every executor of a consumer group shares.
 pub(crate) struct GroupShared {
@@ -855,7 +855,7 @@ impl Executors {
     /// Runs a `revoked` or `shutdown` hook on this thread; reports how it went.
     fn run_hook(&self, consumer: &mut dyn ErasedConsumer, ctx: &mut Context, hook: Hook) {
         let started = Instant::now();
-        let outcome = self.shared.runtime.block_on(shared::within(
+        let outcome = self.shared.runtime.block_on(current_app::within(
             self.shared.scope.clone(),
             guarded(consumer.hook(hook, ctx)),
         ));

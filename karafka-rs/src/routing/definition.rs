@@ -1,9 +1,9 @@
 //! What the `routes!` macro produces: route definitions before defaults and validation.
 
 use crate::config::{Backend, InitialOffset};
+use crate::consumer::erased::{factory, ConsumerFactory};
 use crate::consumer::Consumer;
 use crate::messages::deserializers::Deserializer;
-use crate::processing::erased::{factory, ConsumerFactory};
 
 /// Options settable on a consumer group (as defaults) or on a topic; unset means inherit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use super::definition::{
     ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig,
 };
 use crate::config::{is_kafka_name, Backend, Config, InitialOffset};
+use crate::consumer::erased::ConsumerFactory;
 use crate::error::{Error, Result};
-use crate::processing::erased::ConsumerFactory;
 
 /// A routed topic with every option resolved.
 #[derive(Clone)]

@@ -1,8 +1,8 @@
 //! The server: boot (brokers, banner, subscriptions), one fetch thread per
 //! consumer group, signals, and graceful or forced shutdown.
 
-pub(crate) mod activity;
 mod banner;
+mod run;
 mod topics;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,10 +15,10 @@ use crate::connection::listener::GroupListener;
 use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
 use crate::instrumentation::AppStatus;
+use crate::processing::activity::Activity;
 use crate::processing::clock::Clock;
 use crate::processing::executor::GroupShared;
 use crate::processing::worker_pool::WorkerPool;
-use activity::Activity;
 
 /// A running server; stop it with [`ServerHandle::stop`].
 #[must_use = "dropping the handle leaves the server running without a way to stop it"]
@@ -105,7 +105,7 @@ impl ServerHandle {
         // What consumers and app code handed to the shared producer is delivered
         // within what is left of shutdown_timeout.
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        crate::producer::shared::flush_on_stop(&self.app, left).await?;
+        crate::current_app::flush_on_stop(&self.app.registration(), left).await?;
         self.app.status_changed(AppStatus::Stopped);
         Ok(())
     }
@@ -133,7 +133,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     topics::check(&app, &brokers).await?;
 
     // The process's shared producer, for responders called by consumers and app code.
-    crate::producer::shared::serve(&app, &brokers)?;
+    crate::current_app::serve(app.registration(), &brokers)?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let quiet = Arc::new(AtomicBool::new(false));
@@ -144,7 +144,7 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     let (released_tx, released_rx) = std::sync::mpsc::channel();
     for group in app.routes().active_groups() {
         let dlq_producer = if group.active_topics().any(|t| t.dead_letter_queue.is_some()) {
-            Some(crate::producer::shared::producer_of(&app)?)
+            Some(crate::current_app::producer_of(app.registration())?)
         } else {
             None
         };
@@ -199,7 +199,7 @@ fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
         return Ok((config.brokers.join(","), None));
     }
     if !config.is_development() {
-        return Err(no_brokers(app));
+        return Err(crate::embedded::no_brokers(config));
     }
     if let Some(found) = EmbeddedBroker::discover(app.root(), &config.client_id) {
         return Ok((found, None));
@@ -208,17 +208,6 @@ fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
     broker.create_declared_topics(app)?;
     broker.advertise(app.root(), &config.client_id)?;
     Ok((broker.bootstrap_servers().to_owned(), Some(broker)))
-}
-
-pub(crate) fn no_brokers(app: &App) -> Error {
-    Error::Config {
-        file: app.config().origin(),
-        key: "brokers".into(),
-        reason: format!(
-            "no brokers configured for environment `{}`; set `brokers` or KARAFKA_BROKERS (the embedded broker runs only in development and test)",
-            app.config().environment
-        ),
-    }
 }
 
 /// What a signal asks the server to do.
