@@ -206,6 +206,24 @@ fn broker_runs_standalone_and_the_apps_other_commands_find_it() {
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.starts_with("products/"), "{out}");
     assert!(out.ends_with("@0 - {\"sku\":1}\n"), "{out}");
+    for sku in [2, 3] {
+        let payload = format!("{{\"sku\":{sku}}}");
+        let (code, out, err) = catalog(
+            dir.path(),
+            &["produce", "products", &payload, "--partition", "1"],
+        );
+        assert_eq!(code, Some(0), "{out}{err}");
+    }
+    let (code, out, err) = catalog(
+        dir.path(),
+        &["consume", "products", "--partition", "1", "--offset", "1"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    // The first message may have landed on partition 1 too.
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("products/1@1 - "), "{out}");
+    assert!(lines.iter().all(|l| l.starts_with("products/1@")), "{out}");
+    assert!(out.ends_with(" - {\"sku\":3}\n"), "read to the end: {out}");
 
     let mut server = spawn(dir.path(), &["server", "--topics", "products"]);
     assert!(

@@ -14,7 +14,7 @@ pub mod messages;
 mod offsets;
 mod plan;
 mod settings;
-mod time;
+pub(crate) mod time;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};

@@ -110,7 +110,7 @@ enum Commands {
     /// Prints a topic's messages as they arrive (for debugging)
     #[command(
         visible_alias = "c",
-        after_help = "Examples:\n  app consume users\n  app consume users --from-beginning --count 10"
+        after_help = "Examples:\n  app consume users\n  app consume users --from-beginning --count 10\n  app consume users --partition 0 --offset 42 --count 5\n  app consume users --partition 0 --at 2026-11-30T10:00:00Z"
     )]
     Consume(consume::Args),
     /// Sends a payload to a topic as it is and waits for the broker's acknowledgement
