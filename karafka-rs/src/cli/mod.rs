@@ -16,6 +16,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::app::App;
 use crate::error::Error;
 use crate::instrumentation::MetricsListener;
+use crate::redaction::Redactor;
 use send::MessageArgs;
 
 /// Exit code of a server whose graceful shutdown ran past `shutdown_timeout`.
@@ -143,8 +144,20 @@ enum Commands {
 
 impl App {
     /// Parses the command line and runs the chosen command (`server`, `produce`, ...).
+    /// An error's text never shows the value of a secret setting.
     pub async fn run_cli(self) -> anyhow::Result<()> {
         run(self).await
+    }
+}
+
+/// `error`, its text with the values of `app`'s secret settings filtered.
+fn redact_error(app: &App, error: anyhow::Error) -> anyhow::Error {
+    let text = format!("{error:#}");
+    let shown = Redactor::new(&app.config().kafka).redact(&text);
+    if shown == text {
+        error
+    } else {
+        anyhow::anyhow!(shown)
     }
 }
 
@@ -179,7 +192,15 @@ async fn run(app: App) -> anyhow::Result<()> {
         (_, Some(env)) if app.config().environment != *env => app.in_environment(env)?,
         _ => app,
     };
-    match cli.command {
+    let shown = app.clone();
+    dispatch(app, cli.command)
+        .await
+        .map_err(|error| redact_error(&shown, error))
+}
+
+/// Runs `command` of `app`.
+async fn dispatch(app: App, command: Commands) -> anyhow::Result<()> {
+    match command {
         Commands::Server {
             consumer_groups,
             topics,
@@ -254,5 +275,26 @@ async fn server(app: App) -> anyhow::Result<()> {
             std::process::exit(EXIT_FORCED_SHUTDOWN);
         }
         other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, KafkaValue};
+    use crate::routing::Routes;
+
+    #[test]
+    fn command_errors_lose_the_values_of_secret_settings() {
+        let mut config = Config::default();
+        config.kafka.insert(
+            "sasl.password".into(),
+            KafkaValue::String("sentinel-pw".into()),
+        );
+        let app = crate::App::new(std::env::temp_dir(), config, Routes::default());
+        let error = anyhow::anyhow!("the broker said sentinel-pw is wrong");
+        let shown = super::redact_error(&app, error).to_string();
+        assert_eq!(shown, "the broker said [FILTERED] is wrong");
+        let plain = super::redact_error(&app, anyhow::anyhow!("timed out"));
+        assert_eq!(plain.to_string(), "timed out");
     }
 }
