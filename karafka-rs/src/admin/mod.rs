@@ -2,10 +2,10 @@
 //! (list, create, partitions, settings, the migration plan), consumer groups
 //! (list, describe, lag, seek, copy, rename, delete) and reading messages.
 //!
-//! Which broker answers what: Tansu 0.6 and Kafka have every API used here; the
-//! embedded development broker (librdkafka's mock cluster) has no CreateTopics,
-//! ListGroups, DescribeGroups, DeleteGroups or config APIs, so there only lag,
-//! committed offsets and reading messages work.
+//! Which broker answers what: Kafka has every API used here, Tansu 0.6 all but
+//! CreatePartitions; the embedded development broker (librdkafka's mock
+//! cluster) has no CreateTopics, ListGroups, DescribeGroups, DeleteGroups or
+//! config APIs, so there only lag, committed offsets and reading messages work.
 
 mod assignment;
 mod groups;
