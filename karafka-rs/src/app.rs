@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::{Config, LoadOptions, CONFIG_FILE};
 use crate::current_app::{self, Registration};
 use crate::embedded::EmbeddedBroker;
 use crate::error::Result;
@@ -33,10 +33,13 @@ impl App {
     /// The root is `KARAFKA_ROOT` if set, else the current directory if it holds a
     /// `karafka.toml`, else the directory of the crate that declared the routes.
     /// The loaded app becomes the process's current app: the one whose shared
-    /// producer responders use.
+    /// producer responders use. `--config PATH` and `--env NAME` on the command
+    /// line (else `KARAFKA_CONFIG`, `KARAFKA_ENV`) choose the file and environment.
     pub fn load() -> Result<App> {
         let root = app_root();
-        let config = Config::load(&root)?;
+        let config = Config::load_with(&root, &LoadOptions::from_command_line(), |name| {
+            std::env::var(name).ok()
+        })?;
         let routes = Routes::collect(&config)?;
         let app = App::new(root, config, routes);
         current_app::adopt(app.registration());
@@ -73,16 +76,52 @@ impl App {
         self
     }
 
-    /// This app in environment `env` (what `--env` does): same settings and
-    /// routes, validated again; it becomes the process's current app.
+    /// This app in environment `env` (what `--env` does): its configuration
+    /// file read again with that environment's table; it becomes the process's
+    /// current app.
     pub fn in_environment(&self, env: &str) -> Result<App> {
-        let mut config = (*self.config).clone();
-        config.environment = env.to_owned();
-        config.validate()?;
+        let options = LoadOptions {
+            file: self.config.source.clone(),
+            environment: Some(env.to_owned()),
+        };
+        let config = match &self.config.source {
+            Some(_) => Config::load_with(&self.root, &options, |name| std::env::var(name).ok())?,
+            None => {
+                let mut config = (*self.config).clone();
+                config.environment = env.to_owned();
+                config.validate()?;
+                config
+            }
+        };
+        self.reconfigured(config)
+    }
+
+    /// This app with the configuration file at `path` (what `--config` does),
+    /// in `env` when given; it becomes the process's current app.
+    pub fn with_config_file(&self, path: &Path, env: Option<&str>) -> Result<App> {
+        let options = LoadOptions {
+            file: Some(path.to_owned()),
+            environment: env.map(str::to_owned),
+        };
+        let config = Config::load_with(&self.root, &options, |name| std::env::var(name).ok())?;
+        self.reconfigured(config)
+    }
+
+    /// This app with `config`; routes resolved again when a setting they depend on changed.
+    fn reconfigured(&self, config: Config) -> Result<App> {
+        let old = &self.config;
+        let routes = if config.client_id == old.client_id
+            && config.backend == old.backend
+            && config.max_messages == old.max_messages
+        {
+            self.routes.clone()
+        } else {
+            Routes::collect(&config)?
+        };
         let app = App {
             root: self.root.clone(),
             config: Arc::new(config),
-            routes: self.routes.clone(),
+            routes,
             monitor: self.monitor.clone(),
         };
         current_app::adopt(app.registration());

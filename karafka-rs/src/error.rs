@@ -152,6 +152,21 @@ pub enum Error {
     /// A swarm (`server --swarm`) could not run its nodes, or gave up restarting them.
     #[error("swarm: {0}")]
     Swarm(String),
+    /// A cluster administration request failed or was refused.
+    #[error("{0}")]
+    Admin(String),
+    /// A consumer group's offsets cannot be changed while it has members.
+    #[error("cannot {action} group `{group}` while it has active members (state {state}, {members} members): stop its consumers first")]
+    GroupActive {
+        /// The group.
+        group: String,
+        /// What was refused (`seek`, `delete`, ...).
+        action: String,
+        /// Its state, as the coordinator reports it.
+        state: String,
+        /// How many members it has.
+        members: usize,
+    },
     /// A failure inside karafka itself (a background task that died).
     #[error("internal error: {0}")]
     Internal(String),

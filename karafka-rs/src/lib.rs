@@ -56,7 +56,7 @@
 //! 11. `app`: `App`, configuration, routes and listeners as plain data
 //! 12. `processing`: per-partition executors, jobs, the worker pool
 //! 13. `connection`: each consumer group's Kafka consumer and fetch loop
-//! 14. `admin`: declarative topics on the cluster
+//! 14. `admin`: the cluster's topics (declared and their settings), consumer groups and messages
 //! 15. `server`, `testing`: running an app; the test harness beside it
 //! 16. `swarm`: `server --swarm N`, supervised server processes
 //! 17. `cli`: the app's command line
