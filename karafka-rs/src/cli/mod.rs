@@ -198,13 +198,14 @@ async fn run(app: App) -> anyhow::Result<()> {
         _ => app,
     };
     let shown = app.clone();
-    dispatch(app, cli.command)
+    dispatch(app, cli.command, &argv)
         .await
         .map_err(|error| redact_error(&shown, error))
 }
 
-/// Runs `command` of `app`.
-async fn dispatch(app: App, command: Commands) -> anyhow::Result<()> {
+/// Runs `command` of `app`; `argv` is the process's own command line (a swarm
+/// starts its nodes with it).
+async fn dispatch(app: App, command: Commands, argv: &[std::ffi::OsString]) -> anyhow::Result<()> {
     match command {
         Commands::Server {
             consumer_groups,
@@ -223,8 +224,7 @@ async fn dispatch(app: App, command: Commands) -> anyhow::Result<()> {
             }
             let app = app.with_routes(routes);
             let nodes = swarm.map(usize::from);
-            if let Some(plan) = crate::swarm::Plan::for_server(&app, &argv, nodes, metrics.clone())
-            {
+            if let Some(plan) = crate::swarm::Plan::for_server(&app, argv, nodes, metrics.clone()) {
                 return finish_server(crate::swarm::run(app, plan).await);
             }
             let metrics = match (metrics, crate::swarm::node_number()) {
