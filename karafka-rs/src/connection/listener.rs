@@ -12,6 +12,7 @@ use rdkafka::message::{BorrowedMessage, Message as _};
 
 use super::client::consumer_config;
 use super::context::{check_fatal, commit_sync, GroupContext};
+use super::supervisor::GroupSupervisor;
 use crate::error::{Error, Result};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
@@ -21,7 +22,6 @@ use crate::processing::client::PartitionClient;
 use crate::processing::processor::{GroupShared, Processor};
 use crate::processing::turn::{turn, PollPlan, Round, Source};
 use crate::redaction::Redactor;
-use crate::server::GroupSupervisor;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);

@@ -5,9 +5,9 @@
 use super::client::PartitionClient;
 use super::core::{Effect, Failure, Finished, PartitionKey, PauseReason};
 use super::dead_letter_writer::Written;
-use super::erased::Hook;
 use super::job::{Completion, Consumed, Outcome};
 use super::processor::{activity_label, Done, Processor};
+use crate::consumer::erased::Hook;
 use crate::error::Error;
 use crate::instrumentation::{
     ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry, DeadLetterQueueDispatched,
@@ -98,11 +98,11 @@ impl Processor {
         let monitor = &self.shared.monitor;
         match consumed.result {
             Ok(()) => monitor.instrument_with(EventKind::ConsumerConsumed, || {
-                let route = self.topics().iter().find(|t| t.name == key.0);
+                let route = self.topics().iter().find(|t| t.name == key.topic);
                 Event::ConsumerConsumed(ConsumerConsumed {
                     consumer_group: self.shared.group.name.clone(),
-                    topic: key.0.clone(),
-                    partition: key.1,
+                    topic: key.topic.clone(),
+                    partition: key.partition,
                     consumer: route.map_or("", |r| r.consumer_name),
                     backend: route.map(|r| r.backend).unwrap_or_default(),
                     size: consumed.size,
@@ -116,7 +116,7 @@ impl Processor {
             Err(error) => monitor.instrument(Event::ErrorOccurred(
                 ErrorOccurred::new(ErrorType::ConsumerConsume, error.to_string())
                     .in_group(self.shared.group.name.clone())
-                    .at(key.0.clone(), key.1, Some(consumed.first))
+                    .at(key.topic.clone(), key.partition, Some(consumed.first))
                     .attempt(attempt),
             )),
         }
@@ -156,8 +156,8 @@ impl Processor {
                     monitor.instrument(Event::DeadLetterQueueDispatched(
                         DeadLetterQueueDispatched {
                             consumer_group: self.shared.group.name.clone(),
-                            topic: key.0.clone(),
-                            partition: key.1,
+                            topic: key.topic.clone(),
+                            partition: key.partition,
                             offset,
                             dead_letter_topic,
                             attempts,
@@ -198,7 +198,7 @@ impl Processor {
         let monitor = &self.shared.monitor;
         match effect {
             Effect::StoreOffset { key, offset } => {
-                if let Err(error) = client.store_offset(&key.0, key.1, offset) {
+                if let Err(error) = client.store_offset(&key.topic, key.partition, offset) {
                     let message = format!("storing offset {offset} failed: {error}");
                     self.report_partition(
                         ErrorType::ConnectionClientCommit,
@@ -215,7 +215,7 @@ impl Processor {
                 reason,
                 timeout,
             } => {
-                if let Err(error) = client.pause(&key.0, key.1) {
+                if let Err(error) = client.pause(&key.topic, key.partition) {
                     let at = (reason == PauseReason::Retry).then_some(offset);
                     let message = format!("pause failed: {error}");
                     self.report_partition(ErrorType::ConnectionClient, &key, at, None, message);
@@ -223,8 +223,8 @@ impl Processor {
                 monitor.instrument_with(EventKind::ConsumerConsumingPause, || {
                     Event::ConsumerConsumingPause(ConsumerConsumingPause {
                         consumer_group: group.clone(),
-                        topic: key.0.clone(),
-                        partition: key.1,
+                        topic: key.topic.clone(),
+                        partition: key.partition,
                         offset,
                         reason,
                         timeout,
@@ -239,15 +239,15 @@ impl Processor {
             } => monitor.instrument_with(EventKind::ConsumerConsumingRetry, || {
                 Event::ConsumerConsumingRetry(ConsumerConsumingRetry {
                     consumer_group: group.clone(),
-                    topic: key.0.clone(),
-                    partition: key.1,
+                    topic: key.topic.clone(),
+                    partition: key.partition,
                     offset,
                     attempt,
                     pause,
                 })
             }),
             Effect::SeekAndResume { key, offset } => {
-                if let Err(error) = client.seek_and_resume(&key.0, key.1, offset) {
+                if let Err(error) = client.seek_and_resume(&key.topic, key.partition, offset) {
                     // Stay paused rather than resume from an unknown position.
                     self.lock()
                         .core
@@ -269,7 +269,7 @@ impl Processor {
     fn consumer_name(&self, key: &PartitionKey) -> &'static str {
         self.topics()
             .iter()
-            .find(|t| t.name == key.0)
+            .find(|t| t.name == key.topic)
             .map_or("", |t| t.consumer_name)
     }
 }
@@ -282,7 +282,7 @@ fn culprit(error: &Error, key: &PartitionKey) -> Option<i64> {
             partition,
             offset,
             ..
-        } if *topic == *key.0 && *partition == key.1 => Some(*offset),
+        } if *topic == *key.topic && *partition == key.partition => Some(*offset),
         _ => None,
     }
 }

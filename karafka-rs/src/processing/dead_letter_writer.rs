@@ -36,7 +36,7 @@ impl Processor {
         let Some(dlq) = self
             .topics()
             .iter()
-            .find(|t| t.name == key.0)
+            .find(|t| t.name == key.topic)
             .and_then(|t| t.dead_letter_queue)
         else {
             return;
@@ -53,7 +53,7 @@ impl Processor {
             activity_label(&self.shared.group.name, &key),
             format!(
                 "writing {}/{}@{offset} to dead letter queue {}",
-                key.0, key.1, dlq.topic
+                key.topic, key.partition, dlq.topic
             ),
         );
         let producer = self.shared.dlq_producer.clone();

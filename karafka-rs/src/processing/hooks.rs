@@ -1,16 +1,15 @@
 //! Consumer hooks run on the fetch thread (`revoked`, `shutdown`) and the
 //! reports of a partition's errors.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::core::PartitionKey;
-use super::erased::{ErasedConsumer, Hook};
 use super::job::guarded;
 use super::processor::Processor;
+use crate::consumer::erased::{ErasedConsumer, Hook};
 use crate::consumer::Context;
+use crate::current_app;
 use crate::instrumentation::{ConsumerHook, ErrorOccurred, ErrorType, Event, EventKind};
-use crate::producer::shared;
 
 impl Processor {
     /// Runs a `revoked` or `shutdown` hook on this thread; reports how it went.
@@ -21,11 +20,11 @@ impl Processor {
         hook: Hook,
     ) {
         let started = Instant::now();
-        let outcome = self.shared.runtime.block_on(shared::within(
+        let outcome = self.shared.runtime.block_on(current_app::within(
             self.shared.scope.clone(),
             guarded(consumer.hook(hook, ctx)),
         ));
-        let key: PartitionKey = (Arc::from(ctx.topic()), ctx.partition());
+        let key = PartitionKey::new(ctx.topic(), ctx.partition());
         match outcome {
             Ok(()) => {
                 let consumer_name = self
@@ -65,8 +64,8 @@ impl Processor {
         self.shared.monitor.instrument_with(kind, || {
             variant(ConsumerHook {
                 consumer_group: self.shared.group.name.clone(),
-                topic: key.0.clone(),
-                partition: key.1,
+                topic: key.topic.clone(),
+                partition: key.partition,
                 consumer,
                 duration,
             })
@@ -84,7 +83,7 @@ impl Processor {
     ) {
         let mut event = ErrorOccurred::new(error_type, error)
             .in_group(self.shared.group.name.clone())
-            .at(key.0.clone(), key.1, offset);
+            .at(key.topic.clone(), key.partition, offset);
         event.attempt = attempt;
         self.shared.monitor.instrument(Event::ErrorOccurred(event));
     }

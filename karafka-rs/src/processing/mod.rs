@@ -7,13 +7,13 @@
 //! - `turn`: one fetch-loop turn, shared by the server's listener and `TestApp`.
 //! - [`dlq`]: dead letter queue records.
 
+pub(crate) mod activity;
 pub(crate) mod client;
 pub(crate) mod clock;
 mod completions;
 pub mod core;
 mod dead_letter_writer;
 pub mod dlq;
-pub(crate) mod erased;
 mod hooks;
 pub(crate) mod job;
 pub(crate) mod processor;

@@ -16,18 +16,18 @@ use tokio::runtime::Handle;
 use super::client::PartitionClient;
 use super::clock::Clock;
 use super::core::{Backoff, Core, Effect, PartitionKey, Route, Rules, Start, Work};
-use super::erased::{ErasedConsumer, Hook};
 use super::job::{Completion, Job};
 use super::turn::Round;
 use super::worker_pool::WorkerPool;
 use crate::config::{Backend, Config};
+use crate::consumer::erased::{ErasedConsumer, Hook};
 use crate::consumer::Context;
+use crate::current_app::ProducerScope;
 use crate::instrumentation::Monitor;
 use crate::messages::RawMessage;
-use crate::producer::shared::ProducerScope;
+use crate::processing::activity::Activity;
 use crate::producer::Producer;
 use crate::routing::{ConsumerGroup, Topic};
-use crate::server::activity::Activity;
 
 /// What every partition of a consumer group shares.
 pub(crate) struct GroupShared {
@@ -149,7 +149,11 @@ impl Processor {
             return;
         };
         let route = &self.topics[index];
-        if self.lock().core.owns(&(route.name.clone(), partition)) {
+        if self
+            .lock()
+            .core
+            .owns(&PartitionKey::new(route.name.clone(), partition))
+        {
             return;
         }
         let ctx = Context::new(
@@ -373,7 +377,7 @@ fn buffer_limit(config: &Config, route: &Topic) -> usize {
 }
 
 pub(crate) fn activity_label(group: &str, key: &PartitionKey) -> String {
-    format!("{group} {}/{}", key.0, key.1)
+    format!("{group} {}/{}", key.topic, key.partition)
 }
 
 fn describe(route: &Topic, key: &PartitionKey, work: &super::job::Work) -> String {
@@ -381,11 +385,14 @@ fn describe(route: &Topic, key: &PartitionKey, work: &super::job::Work) -> Strin
         super::job::Work::Consume(batch) => format!(
             "{} consuming {}/{} offsets {}..={}",
             route.consumer_name,
-            key.0,
-            key.1,
+            key.topic,
+            key.partition,
             batch.first().map_or(-1, RawMessage::offset),
             batch.last().map_or(-1, RawMessage::offset)
         ),
-        super::job::Work::Tick => format!("{} ticking {}/{}", route.consumer_name, key.0, key.1),
+        super::job::Work::Tick => format!(
+            "{} ticking {}/{}",
+            route.consumer_name, key.topic, key.partition
+        ),
     }
 }

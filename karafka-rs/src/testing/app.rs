@@ -11,19 +11,19 @@ use serde::Serialize;
 use super::client::TestClient;
 use super::topics::Topics;
 use crate::app::App;
+use crate::current_app::{self, ProducerScope};
 use crate::error::{Error, Result};
 use crate::instrumentation::Listener;
 use crate::messages::RawMessage;
+use crate::processing::activity::Activity;
 use crate::processing::client::PartitionClient;
 use crate::processing::clock::Clock;
 use crate::processing::processor::{GroupShared, Processor};
 use crate::processing::turn::{turn, PollPlan, Round, Source};
 use crate::processing::worker_pool::WorkerPool;
-use crate::producer::shared::{self, ProducerScope};
 use crate::producer::{Delivery, Producer, Record};
 use crate::responders::{Respond, Responded};
 use crate::routing::ConsumerGroup;
-use crate::server::activity::Activity;
 
 /// Failed attempts after which [`TestApp::consume`] gives up on a message
 /// whose route has no dead letter queue, unless set with [`TestApp::max_attempts`].
@@ -152,7 +152,7 @@ impl TestApp {
     /// Runs `future` (app code) with this app's in-memory producer: responders
     /// called inside it (`UsersResponder.call(&event)`) write to its topics.
     pub async fn within<F: Future>(&self, future: F) -> F::Output {
-        shared::within(Some(self.scope()), future).await
+        current_app::within(Some(self.scope()), future).await
     }
 
     /// Calls `responder` on `input` through this app's in-memory producer.
@@ -321,7 +321,7 @@ impl Run {
         let earlier: HashMap<i32, u32> = self
             .pending_retries()
             .into_iter()
-            .map(|r| (r.key.1, r.failed))
+            .map(|r| (r.key.partition, r.failed))
             .collect();
         let mut source = TestSource {
             client: &self.client,
@@ -336,12 +336,12 @@ impl Run {
             }
             let retries = self.pending_retries();
             if let Some(stuck) = retries.iter().find(|r| {
-                let before = earlier.get(&r.key.1).copied().unwrap_or(0);
+                let before = earlier.get(&r.key.partition).copied().unwrap_or(0);
                 !r.dead_letter_queue && r.failed.saturating_sub(before) >= self.max_attempts
             }) {
                 return Err(Error::Unprocessed {
-                    topic: stuck.key.0.to_string(),
-                    partition: stuck.key.1,
+                    topic: stuck.key.topic.to_string(),
+                    partition: stuck.key.partition,
                     offset: stuck.offset,
                     attempts: stuck.failed,
                     error: stuck.last_error.clone(),
@@ -363,7 +363,7 @@ impl Run {
     /// This topic's partitions waiting for a retry.
     fn pending_retries(&self) -> Vec<crate::processing::core::PendingRetry> {
         let mut retries = self.processor.lock().core.pending_retries();
-        retries.retain(|r| *r.key.0 == *self.topic);
+        retries.retain(|r| *r.key.topic == *self.topic);
         retries
     }
 }

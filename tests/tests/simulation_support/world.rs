@@ -299,7 +299,7 @@ impl World {
     /// As `Processor::revoke`: waits (up to the shutdown timeout) for the
     /// partition's work, gives it up, commits.
     fn revoke(&mut self, member: usize, partition: i32) {
-        let key: PartitionKey = (topic(), partition);
+        let key = PartitionKey::new(topic(), partition);
         let deadline = self.now_ms + SHUTDOWN_WAIT_MS;
         while self.members[member].core.is_working(&key) {
             match self.next_finish(member) {
@@ -365,7 +365,7 @@ impl World {
             let m = &mut self.members[member];
             if let Some(i) = m.jobs.iter().position(|j| j.finish_at == at) {
                 let job = m.jobs.remove(i);
-                let key = (topic(), job.partition);
+                let key = PartitionKey::new(topic(), job.partition);
                 let current = m
                     .core
                     .finished(&key, job.generation, job.done.clone(), now)
@@ -379,7 +379,7 @@ impl World {
                 });
             } else if let Some(i) = m.writes.iter().position(|w| w.finish_at == at) {
                 let write = m.writes.remove(i);
-                let key = (topic(), write.partition);
+                let key = PartitionKey::new(topic(), write.partition);
                 let result = if write.ok {
                     Ok(())
                 } else {
@@ -483,7 +483,7 @@ impl World {
                 return;
             }
             // The core's map of partitions has no fixed order; the run must.
-            started.sort_by_key(|start| start.key.1);
+            started.sort_by_key(|start| start.key.partition);
             let mut inline = false;
             for start in started {
                 inline |= self.start(member, start);
@@ -501,7 +501,7 @@ impl World {
 
     /// Starts a job; returns whether it runs inline.
     fn start(&mut self, member: usize, start: Start<Msg>) -> bool {
-        let partition = start.key.1;
+        let partition = start.key.partition;
         let ownership = self.members[member]
             .client
             .get(&partition)
@@ -607,8 +607,8 @@ impl World {
             Effect::StoreOffset { key, .. }
             | Effect::Pause { key, .. }
             | Effect::Retrying { key, .. }
-            | Effect::SeekAndResume { key, .. } => key.1,
-            Effect::WriteDeadLetter(letter) => letter.key.1,
+            | Effect::SeekAndResume { key, .. } => key.partition,
+            Effect::WriteDeadLetter(letter) => letter.key.partition,
         });
         for effect in effects {
             self.apply(member, effect);
@@ -621,36 +621,40 @@ impl World {
         self.note(|| format!("member {member}: {effect:?}"));
         match effect {
             Effect::StoreOffset { key, offset } => {
-                let assigned = self.members[member].client.get_mut(&key.1);
+                let assigned = self.members[member].client.get_mut(&key.partition);
                 let ownership = assigned.as_ref().map(|a| a.ownership);
-                self.checker.stored(ownership, key.1, offset);
+                self.checker.stored(ownership, key.partition, offset);
                 if let Some(assigned) = assigned {
                     assigned.stored = Some(offset);
                 }
             }
-            Effect::Pause { key, .. } => match self.members[member].client.get_mut(&key.1) {
-                Some(assigned) => assigned.paused = true,
-                None => self
-                    .checker
-                    .violation(format!("paused partition {} it does not own", key.1)),
-            },
+            Effect::Pause { key, .. } => {
+                match self.members[member].client.get_mut(&key.partition) {
+                    Some(assigned) => assigned.paused = true,
+                    None => self.checker.violation(format!(
+                        "paused partition {} it does not own",
+                        key.partition
+                    )),
+                }
+            }
             Effect::Retrying { .. } => {}
             Effect::SeekAndResume { key, offset } => {
                 let fails = self.rng.chance(self.setup.seek_fail_percent);
                 let m = &mut self.members[member];
-                match m.client.get_mut(&key.1) {
+                match m.client.get_mut(&key.partition) {
                     Some(_) if fails => m.core.resume_failed(&key, offset, now),
                     Some(assigned) => {
                         assigned.position = offset;
                         assigned.paused = false;
                     }
-                    None => self
-                        .checker
-                        .violation(format!("resumed partition {} it does not own", key.1)),
+                    None => self.checker.violation(format!(
+                        "resumed partition {} it does not own",
+                        key.partition
+                    )),
                 }
             }
             Effect::WriteDeadLetter(letter) => {
-                let partition = letter.key.1;
+                let partition = letter.key.partition;
                 let ownership = self.members[member]
                     .client
                     .get(&partition)

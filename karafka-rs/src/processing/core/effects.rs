@@ -2,13 +2,12 @@
 //! finished job reports ([`Finished`]), and what the core asks its driver to do
 //! ([`Effect`]).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::instrumentation::PauseReason;
 
 /// Identifies a topic-partition within a consumer group.
-pub type PartitionKey = (Arc<str>, i32);
+pub type PartitionKey = crate::messages::TopicPartition;
 
 /// Anything the core can buffer: it only ever reads the offset.
 pub trait Offset {

@@ -144,7 +144,7 @@ impl<M: Offset, S> Core<M, S> {
     /// the driver's data for it. Returns `false` (and keeps `slot` out) if it
     /// was owned already.
     pub fn assign(&mut self, route: usize, partition: i32, slot: S, now: Instant) -> bool {
-        let key: PartitionKey = (self.routes[route].topic.clone(), partition);
+        let key = PartitionKey::new(self.routes[route].topic.clone(), partition);
         if self.partitions.contains_key(&key) {
             return false;
         }
@@ -178,7 +178,7 @@ impl<M: Offset, S> Core<M, S> {
         epoch: u64,
         messages: impl Iterator<Item = M>,
     ) {
-        let key: PartitionKey = (self.routes[route].topic.clone(), partition);
+        let key = PartitionKey::new(self.routes[route].topic.clone(), partition);
         if let Some(part) = self.partitions.get_mut(&key) {
             if part.assigned_epoch <= epoch {
                 pipeline::fetched(part, messages);

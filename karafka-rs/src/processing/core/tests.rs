@@ -38,7 +38,7 @@ fn core(rules: Rules) -> Core<Msg> {
 }
 
 fn key() -> PartitionKey {
-    (Arc::from("t"), 0)
+    PartitionKey::new("t", 0)
 }
 
 /// Dispatches and returns the started job's (generation, first, last, attempt).
