@@ -2,7 +2,7 @@
 //! this crate), so that servers using it can be killed and restarted while it
 //! keeps its topics, messages and committed offsets.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -40,6 +40,26 @@ impl MockBrokerProcess {
             stdin,
             address,
         }
+    }
+
+    /// Takes broker `id` down (its connections closed, new ones refused).
+    pub fn broker_down(&mut self, id: i32) {
+        self.command(&format!("down {id}"));
+    }
+
+    /// Brings broker `id` back up.
+    pub fn broker_up(&mut self, id: i32) {
+        self.command(&format!("up {id}"));
+    }
+
+    fn command(&mut self, line: &str) {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .expect("the mock broker's stdin is open");
+        writeln!(stdin, "{line}")
+            .and_then(|()| stdin.flush())
+            .expect("the mock broker takes commands");
     }
 
     /// The `host:port` clients connect to.

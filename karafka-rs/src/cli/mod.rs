@@ -2,6 +2,7 @@
 //! CLI (`cargo karafka <command>` inside an app runs it through a cargo alias).
 
 mod broker;
+mod chain;
 mod consume;
 mod info;
 mod routes;
@@ -125,8 +126,13 @@ enum Commands {
     },
 }
 
-/// Parses the command line and runs the chosen command.
+/// Parses the command line and runs the chosen command; an error's chain
+/// names each cause once.
 pub(crate) async fn run(app: App) -> anyhow::Result<()> {
+    command(app).await.map_err(chain::without_repeated_causes)
+}
+
+async fn command(app: App) -> anyhow::Result<()> {
     let name = std::env::args()
         .next()
         .and_then(|arg0| {
@@ -148,11 +154,11 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
     }
     let matches = Cli::command().bin_name(name).get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
-    crate::logging::init();
     let app = match cli.env {
         Some(env) => app.in_environment(&env)?,
         None => app,
     };
+    crate::logging::init_for(app.config());
     match cli.command {
         Commands::Server {
             consumer_groups,

@@ -171,8 +171,8 @@ pub(crate) fn redacted(key: &str, value: &str) -> String {
 const FILTERED: &str = "[FILTERED]";
 
 /// A client context that passes librdkafka's log lines on to `tracing` (target
-/// `librdkafka`, as rust-rdkafka does) with the values of the app's secret
-/// settings replaced: librdkafka quotes setting values in its warnings
+/// `librdkafka`, as rust-rdkafka does, translated and collapsed by cause) with
+/// the values of the app's secret settings replaced: librdkafka quotes setting values in its warnings
 /// (`sasl.mechanism set to ...`).
 #[derive(Clone, Default)]
 pub(crate) struct Redactor {
@@ -214,37 +214,21 @@ impl ClientContext for Redactor {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::error!(target: "librdkafka", "librdkafka: {}: {}", self.redact(&error.to_string()), self.redact(reason));
+        crate::logging::librdkafka_error(&self.redact(&format!("{error}: {reason}")));
     }
 }
 
 impl ConsumerContext for Redactor {}
 
-/// Emits a librdkafka log line through `tracing` with secrets filtered.
+/// Emits a librdkafka log line through `tracing` with secrets filtered (errors
+/// and warnings translated and collapsed by cause, see [`crate::logging`]).
 pub(crate) fn log_redacted(
     redactor: &Redactor,
     level: RDKafkaLogLevel,
     fac: &str,
     log_message: &str,
 ) {
-    let message = redactor.redact(log_message);
-    match level {
-        RDKafkaLogLevel::Emerg
-        | RDKafkaLogLevel::Alert
-        | RDKafkaLogLevel::Critical
-        | RDKafkaLogLevel::Error => {
-            tracing::error!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Warning => {
-            tracing::warn!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
-            tracing::info!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Debug => {
-            tracing::debug!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-    }
+    crate::logging::librdkafka_log(level, fac, &redactor.redact(log_message));
 }
 
 /// A librdkafka configuration error with the value of a secret setting filtered

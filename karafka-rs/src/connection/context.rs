@@ -10,6 +10,7 @@ use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
 use super::client::{log_redacted, Redactor};
+use super::group_watch::GroupWatch;
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
@@ -22,16 +23,43 @@ pub(crate) struct GroupContext {
     pub(crate) redactor: Redactor,
     /// Client errors reported so far; the fetch loop does not report them again.
     pub(crate) client_errors: AtomicU64,
+    /// Says so when the group gets no partition.
+    watch: GroupWatch,
+}
+
+impl GroupContext {
+    /// The context of the consumer of `executors`' group, subscribing now.
+    pub(crate) fn new(executors: Arc<Executors>) -> GroupContext {
+        let shared = executors.shared();
+        let redactor = Redactor::new(&shared.config);
+        let watch = GroupWatch::start(&shared.group, &shared.config);
+        GroupContext {
+            executors,
+            redactor,
+            client_errors: AtomicU64::new(0),
+            watch,
+        }
+    }
 }
 
 impl ClientContext for GroupContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        match level {
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {}
+            RDKafkaLogLevel::Debug => self
+                .watch
+                .heard_log(fac, &self.redactor.redact(log_message)),
+            _ => self
+                .watch
+                .heard(&format!("{fac} {}", self.redactor.redact(log_message))),
+        }
         log_redacted(&self.redactor, level, fac, log_message);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         self.client_errors.fetch_add(1, Ordering::AcqRel);
         let text = self.redactor.redact(&format!("{error}: {reason}"));
+        self.watch.heard(&text);
         self.report(ErrorType::ConnectionClient, text);
     }
 
@@ -57,6 +85,7 @@ impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Revoke(tpl) => {
+                self.watch.revoked(tpl.count());
                 let shared = self.executors.shared();
                 shared
                     .monitor
@@ -79,6 +108,7 @@ impl ConsumerContext for GroupContext {
             }
             Rebalance::Assign(_) => {}
             Rebalance::Error(error) => {
+                self.watch.heard(&format!("rebalance failed: {error}"));
                 self.report(
                     ErrorType::ConnectionClient,
                     format!("rebalance failed: {error}"),
@@ -96,6 +126,7 @@ impl ConsumerContext for GroupContext {
 
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
+            self.watch.assigned(tpl.count());
             for element in tpl.elements() {
                 self.executors.assign(element.topic(), element.partition());
             }

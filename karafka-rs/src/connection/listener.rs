@@ -3,14 +3,14 @@
 //! user code running on the worker pool, so polling goes on while jobs run.
 
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{BorrowedMessage, Message as _};
 
-use super::client::{consumer_config, Redactor};
+use super::client::consumer_config;
 use super::context::{commit_sync, GroupContext};
 use crate::error::{Error, Result};
 use crate::instrumentation::{
@@ -47,14 +47,9 @@ impl GroupListener {
             &shared.group,
             shared.monitor.statistics_interval(),
         );
-        let shared_config = shared.config.clone();
         let executors = Arc::new(Executors::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
-            .create_with_context(GroupContext {
-                executors: executors.clone(),
-                redactor: Redactor::new(&shared_config),
-                client_errors: AtomicU64::new(0),
-            })
+            .create_with_context(GroupContext::new(executors.clone()))
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();
         consumer

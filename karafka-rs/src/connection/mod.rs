@@ -3,5 +3,6 @@
 
 pub(crate) mod client;
 pub(crate) mod context;
+mod group_watch;
 pub(crate) mod listener;
 mod partitions;

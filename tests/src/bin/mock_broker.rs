@@ -1,7 +1,8 @@
 //! librdkafka's mock cluster as a process of its own, for tests whose broker
 //! must outlive the server they kill. Arguments are `topic:partitions` pairs;
 //! it creates them, prints `bootstrap <host:port>` on stdout and stays up
-//! until its stdin closes (the test dropped it) or it is killed.
+//! until its stdin closes (the test dropped it) or it is killed. Lines on
+//! stdin inject faults: `down <broker id>`, `up <broker id>`.
 
 use std::io::{BufRead, Write};
 
@@ -24,7 +25,13 @@ fn main() -> anyhow::Result<()> {
     drop(stdout);
     // Returns at end of input: the parent is gone or done with the broker.
     for line in std::io::stdin().lock().lines() {
-        line?;
+        let line = line?;
+        let mock = broker.mock();
+        match line.split_once(' ') {
+            Some(("down", id)) => mock.broker_down(id.trim().parse()?)?,
+            Some(("up", id)) => mock.broker_up(id.trim().parse()?)?,
+            _ => anyhow::bail!("unknown command `{line}`: expected `down <id>` or `up <id>`"),
+        }
     }
     drop(broker);
     Ok(())
