@@ -179,7 +179,7 @@ impl Error {
     pub(crate) fn kafka(context: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
         Error::Kafka {
             context: context.into(),
-            source: crate::connection::client::redact_config_error(source),
+            source: crate::redaction::redact_config_error(source),
         }
     }
 

@@ -40,6 +40,7 @@
 pub mod admin;
 mod app;
 mod cli;
+mod client_log;
 pub mod config;
 mod connection;
 mod consumer;
@@ -50,6 +51,7 @@ pub mod logging;
 pub mod messages;
 pub mod processing;
 pub mod producer;
+pub mod redaction;
 pub mod responders;
 pub mod routing;
 mod server;

@@ -9,12 +9,12 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::client::{log_redacted, Redactor};
 use super::group_watch::GroupWatch;
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
 use crate::processing::executor::Executors;
+use crate::redaction::{log_redacted, Redactor};
 
 /// Shared by the fetch loop and the callbacks librdkafka runs inside `poll`.
 pub(crate) struct GroupContext {
@@ -31,7 +31,7 @@ impl GroupContext {
     /// The context of the consumer of `executors`' group, subscribing now.
     pub(crate) fn new(executors: Arc<Executors>) -> GroupContext {
         let shared = executors.shared();
-        let redactor = Redactor::new(&shared.config);
+        let redactor = Redactor::new(&shared.config.kafka);
         let watch = GroupWatch::start(&shared.group, &shared.config);
         GroupContext {
             executors,

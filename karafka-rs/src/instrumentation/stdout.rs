@@ -202,7 +202,9 @@ impl Listener for StdoutListener {
         }
         if is_client_error(event.error_type) {
             // A broker that is away makes every client repeat the same errors.
-            crate::logging::client_error(&place, event.error_type, &event.error);
+            let shares_cause = event.error_type == ErrorType::ConnectionClient;
+            let name = event.error_type.name();
+            crate::client_log::client_error(&place, name, &event.error, shares_cause);
             return;
         }
         tracing::error!(target: "karafka", "{place}{}: {}", event.error_type.name(), event.error);
