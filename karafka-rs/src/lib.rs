@@ -36,14 +36,41 @@
 //!     karafka::App::load()?.listener(karafka::StdoutListener).run_cli().await
 //! }
 //! ```
+//!
+//! # Layers
+//!
+//! The crate reads bottom-up: each module imports only from the layers below
+//! its own, never from its own layer or above (`tests/layering.rs` checks every
+//! `crate::` path against this list, so no import cycle can form).
+//!
+//! 0. `client_log`: librdkafka's words, translated and collapsed by cause
+//! 1. `redaction`: which settings are secret, and keeping their values out of sight
+//! 2. `error`: the one error type
+//! 3. `config`, `logging`: `karafka.toml` and the tracing setup
+//! 4. `client_config`, `embedded`, `messages`: librdkafka settings, the development broker, fetched messages
+//! 5. `instrumentation`: events, the monitor and listeners
+//! 6. `producer`: one idempotent librdkafka producer
+//! 7. `current_app`: the process's current app and its shared producer
+//! 8. `responders`: typed producers
+//! 9. `consumer`: the `Consumer` trait and the `Context` of each call
+//! 10. `routing`: routes, their options, and the registry they resolve to
+//! 11. `app`: `App`, configuration, routes and listeners as plain data
+//! 12. `processing`: per-partition executors, jobs, the worker pool
+//! 13. `connection`: each consumer group's Kafka consumer and fetch loop
+//! 14. `admin`: the cluster's topics (declared and their settings), consumer groups and messages
+//! 15. `server`, `testing`: running an app; the test harness beside it
+//! 16. `swarm`: `server --swarm N`, supervised server processes
+//! 17. `cli`: the app's command line
 
 pub mod admin;
 mod app;
 mod cli;
+mod client_config;
 mod client_log;
 pub mod config;
 mod connection;
 mod consumer;
+mod current_app;
 pub mod embedded;
 mod error;
 pub mod instrumentation;
@@ -55,6 +82,7 @@ pub mod redaction;
 pub mod responders;
 pub mod routing;
 mod server;
+pub mod swarm;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -63,7 +91,7 @@ pub mod testing;
 extern crate self as karafka;
 
 pub use app::App;
-pub use cli::{EXIT_FORCED_SHUTDOWN, EXIT_TOPICS_CHANGED};
+pub use cli::EXIT_TOPICS_CHANGED;
 pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};
@@ -76,7 +104,7 @@ pub use messages::{Message, Messages, RawMessage};
 pub use producer::Producer;
 pub use responders::serializers;
 pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
-pub use server::ServerHandle;
+pub use server::{GroupHealth, GroupState, Health, ServerHandle, StopReason, EXIT_FORCED_SHUTDOWN};
 
 /// What the macros' generated code refers to; not a public API.
 #[doc(hidden)]

@@ -7,8 +7,6 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
-use crate::config::Config;
-
 /// The filter used when `RUST_LOG` is not set.
 const DEFAULT_FILTER: &str = "info,librdkafka=warn,rdkafka=warn";
 
@@ -17,10 +15,11 @@ pub fn init() {
     install(DEFAULT_FILTER);
 }
 
-/// [`init`] for an app with `config`: librdkafka's debug lines, which a `debug`
-/// setting in `[kafka]` asks for (`debug = "cgrp"`), are shown without `RUST_LOG`.
-pub fn init_for(config: &Config) {
-    if config.kafka.contains_key("debug") {
+/// [`init`], showing librdkafka's debug lines without `RUST_LOG` when
+/// `kafka_debug`: the app's `[kafka]` has a `debug` setting (`debug = "cgrp"`),
+/// which asks librdkafka for them.
+pub fn init_with_kafka_debug(kafka_debug: bool) {
+    if kafka_debug {
         install("info,librdkafka=debug,rdkafka=warn");
     } else {
         install(DEFAULT_FILTER);

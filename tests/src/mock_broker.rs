@@ -2,7 +2,7 @@
 //! this crate), so that servers using it can be killed and restarted while it
 //! keeps its topics, messages and committed offsets.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -52,14 +52,12 @@ impl MockBrokerProcess {
         self.command(&format!("up {id}"));
     }
 
-    fn command(&mut self, line: &str) {
-        let stdin = self
-            .stdin
-            .as_mut()
-            .expect("the mock broker's stdin is open");
-        writeln!(stdin, "{line}")
-            .and_then(|()| stdin.flush())
-            .expect("the mock broker takes commands");
+    /// Sends a fault-injection command (see the `mock_broker` binary), such as `fence-heartbeat`.
+    pub fn command(&mut self, command: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("the broker's stdin is open");
+        writeln!(stdin, "{command}").expect("the mock broker reads its commands");
+        stdin.flush().expect("the command is sent");
     }
 
     /// The `host:port` clients connect to.

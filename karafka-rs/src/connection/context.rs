@@ -10,9 +10,11 @@ use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
 use super::group_watch::GroupWatch;
+use super::supervisor::GroupSupervisor;
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
+use crate::messages::TopicPartition;
 use crate::processing::executor::Executors;
 use crate::redaction::{log_redacted, Redactor};
 
@@ -23,13 +25,15 @@ pub(crate) struct GroupContext {
     pub(crate) redactor: Redactor,
     /// Client errors reported so far; the fetch loop does not report them again.
     pub(crate) client_errors: AtomicU64,
+    /// Told of a fatal client error, which stops the server.
+    pub(crate) supervisor: GroupSupervisor,
     /// Says so when the group gets no partition.
     watch: GroupWatch,
 }
 
 impl GroupContext {
     /// The context of the consumer of `executors`' group, subscribing now.
-    pub(crate) fn new(executors: Arc<Executors>) -> GroupContext {
+    pub(crate) fn new(executors: Arc<Executors>, supervisor: GroupSupervisor) -> GroupContext {
         let shared = executors.shared();
         let redactor = Redactor::new(&shared.config.kafka);
         let watch = GroupWatch::start(&shared.group, &shared.config);
@@ -37,6 +41,7 @@ impl GroupContext {
             executors,
             redactor,
             client_errors: AtomicU64::new(0),
+            supervisor,
             watch,
         }
     }
@@ -98,10 +103,10 @@ impl ConsumerContext for GroupContext {
                 // Running jobs of these partitions finish first (bounded), then the
                 // revoked hooks run; what was processed is committed before
                 // librdkafka releases the partitions.
-                let revoked: Vec<(Arc<str>, i32)> = tpl
+                let revoked: Vec<TopicPartition> = tpl
                     .elements()
                     .iter()
-                    .map(|e| (Arc::from(e.topic()), e.partition()))
+                    .map(|e| TopicPartition::new(e.topic(), e.partition()))
                     .collect();
                 self.executors.revoke(consumer, &revoked);
                 commit_sync(consumer, &self.executors);
@@ -178,8 +183,23 @@ impl GroupContext {
     }
 }
 
+/// After `poll` returned a client error: if librdkafka calls the client's state
+/// fatal, the client cannot go on, so the group fails and the server stops.
+pub(crate) fn check_fatal(consumer: &BaseConsumer<GroupContext>) {
+    if let Some((_, reason)) = consumer.client().fatal_error() {
+        let context = consumer.context();
+        context
+            .supervisor
+            .fatal_client_error(context.redactor.redact(&reason));
+    }
+}
+
 /// Commits the stored offsets now; "nothing to commit" is not an error.
 pub(crate) fn commit_sync(consumer: &BaseConsumer<GroupContext>, executors: &Executors) {
+    if consumer.client().fatal_error().is_some() {
+        // A client after a fatal error cannot commit; its partitions are lost.
+        return;
+    }
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => {}
         Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}

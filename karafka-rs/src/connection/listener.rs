@@ -11,7 +11,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{BorrowedMessage, Message as _};
 
 use super::client::consumer_config;
-use super::context::{commit_sync, GroupContext};
+use super::context::{check_fatal, commit_sync, GroupContext};
+use super::supervisor::GroupSupervisor;
 use crate::error::{Error, Result};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
@@ -40,7 +41,11 @@ pub(crate) struct GroupListener {
 
 impl GroupListener {
     /// Creates the group's Kafka consumer and subscribes it to the active topics.
-    pub(crate) fn subscribe(shared: GroupShared, brokers: &str) -> Result<Self> {
+    pub(crate) fn subscribe(
+        shared: GroupShared,
+        brokers: &str,
+        supervisor: GroupSupervisor,
+    ) -> Result<Self> {
         let client = consumer_config(
             &shared.config,
             brokers,
@@ -49,7 +54,7 @@ impl GroupListener {
         );
         let executors = Arc::new(Executors::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
-            .create_with_context(GroupContext::new(executors.clone()))
+            .create_with_context(GroupContext::new(executors.clone(), supervisor))
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();
         consumer
@@ -108,6 +113,13 @@ impl GroupListener {
             }
         }
         self.executors.shutdown_all();
+        commit_sync(&self.consumer, &self.executors);
+        self.leave_group();
+    }
+
+    /// After the fetch loop panicked: commits what was stored (every stored
+    /// offset was processed) and leaves the group, without waiting for jobs.
+    pub(crate) fn leave_after_failure(&self) {
         commit_sync(&self.consumer, &self.executors);
         self.leave_group();
     }
@@ -182,6 +194,7 @@ impl GroupListener {
                                 .in_group(shared.group.name.clone()),
                         ));
                     }
+                    check_fatal(&self.consumer);
                     break;
                 }
                 None if !round.is_empty() => break,

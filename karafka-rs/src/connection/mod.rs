@@ -6,3 +6,4 @@ pub(crate) mod context;
 mod group_watch;
 pub(crate) mod listener;
 mod partitions;
+pub(crate) mod supervisor;

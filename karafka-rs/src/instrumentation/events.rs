@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::config::Backend;
 
 pub use super::statistics::{PartitionStatistics, Statistics};
+pub use super::swarm::{SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted};
 
 /// Topic-partitions affected by a rebalance, grouped by topic.
 pub type Partitions = Vec<(Arc<str>, Vec<i32>)>;
@@ -129,6 +130,12 @@ event_kinds! {
     ProcessNoticeSignal => "process.notice_signal", on_process_notice_signal, ProcessNoticeSignal;
     /// Something failed; processing goes on.
     ErrorOccurred => "error.occurred", on_error_occurred, ErrorOccurred;
+    /// A swarm supervisor started a node (`server --swarm`).
+    SwarmNodeStarted => "swarm.node.started", on_swarm_node_started, SwarmNodeStarted;
+    /// A swarm node's process ended; says whether and when it restarts.
+    SwarmNodeExited => "swarm.node.exited", on_swarm_node_exited, SwarmNodeExited;
+    /// A swarm node stopped reporting or its fetch loops stalled; it is killed and restarted.
+    SwarmNodeStalled => "swarm.node.stalled", on_swarm_node_stalled, SwarmNodeStalled;
 }
 
 impl Event {
@@ -444,6 +451,9 @@ pub enum ErrorType {
     ConnectionClientCommit,
     /// A librdkafka client error (broker down, authentication, ...).
     ConnectionClient,
+    /// A consumer group's fetch thread panicked or its client hit a fatal error:
+    /// the group is lost and the server stops (see `ServerHandle::wait`).
+    ConnectionListenerFetchLoop,
     /// Writing a message to its dead letter queue failed.
     DeadLetterQueueDispatch,
     /// The producer could not deliver a message.
@@ -466,6 +476,7 @@ impl ErrorType {
             ErrorType::ConnectionClientPoll => "connection.client.poll.error",
             ErrorType::ConnectionClientCommit => "connection.client.commit.error",
             ErrorType::ConnectionClient => "connection.client.error",
+            ErrorType::ConnectionListenerFetchLoop => "connection.listener.fetch_loop.error",
             ErrorType::DeadLetterQueueDispatch => "dead_letter_queue.dispatch.error",
             ErrorType::ProducerDelivery => "producer.delivery.error",
             ErrorType::Statistics => "statistics.emitted.error",

@@ -35,12 +35,14 @@ pub mod metrics;
 pub mod proctitle;
 mod statistics;
 mod stdout;
+mod swarm;
 
 pub use events::{
     AppStatus, AppStatusChanged, ConsumerConsume, ConsumerConsumed, ConsumerConsumingPause,
     ConsumerConsumingRetry, ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, ErrorType,
     Event, EventKind, FetchLoop, FetchLoopReceived, PartitionStatistics, Partitions, PauseReason,
     ProcessNoticeSignal, ProducerDelivered, Rebalance, ResponderResponded, Statistics,
+    SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted,
 };
 pub use metrics::{Liveness, MetricsListener, MetricsServer};
 pub use proctitle::ProctitleListener;
@@ -200,10 +202,7 @@ impl Monitor {
             let failure = match catch_unwind(AssertUnwindSafe(|| subscriber.call(&event))) {
                 Ok(Ok(())) => continue,
                 Ok(Err(error)) => format!("failed ({error})"),
-                Err(panic) => format!(
-                    "panicked ({})",
-                    crate::processing::job::panic_message(&*panic)
-                ),
+                Err(panic) => format!("panicked ({})", crate::error::panic_message(&*panic)),
             };
             self.report_listener_failure(&event, failure);
         }
@@ -261,7 +260,7 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::from_name(kind.name()), Some(*kind));
         }
-        assert_eq!(EventKind::COUNT, 22);
+        assert_eq!(EventKind::COUNT, 25);
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! librdkafka's mock cluster as a process of its own, for tests whose broker
 //! must outlive the server they kill. Arguments are `topic:partitions` pairs;
 //! it creates them, prints `bootstrap <host:port>` on stdout and stays up
-//! until its stdin closes (the test dropped it) or it is killed. Lines on
-//! stdin inject faults: `down <broker id>`, `up <broker id>`.
+//! until its stdin closes (the test dropped it) or it is killed.
+//!
+//! Lines on stdin inject faults: `fence-heartbeat` answers the next group
+//! heartbeat with FENCED_INSTANCE_ID, which is fatal to the consumer that sent
+//! it (librdkafka gives up the client, as for a static member fenced by a newer
+//! one with the same `group.instance.id`); `down <broker id>` and
+//! `up <broker id>` take a broker down and back up.
 
 use std::io::{BufRead, Write};
 
 use karafka::embedded::EmbeddedBroker;
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 
 fn main() -> anyhow::Result<()> {
     let broker = EmbeddedBroker::start()?;
@@ -27,10 +33,17 @@ fn main() -> anyhow::Result<()> {
     for line in std::io::stdin().lock().lines() {
         let line = line?;
         let mock = broker.mock();
-        match line.split_once(' ') {
+        match line.trim().split_once(' ') {
             Some(("down", id)) => mock.broker_down(id.trim().parse()?)?,
             Some(("up", id)) => mock.broker_up(id.trim().parse()?)?,
-            _ => anyhow::bail!("unknown command `{line}`: expected `down <id>` or `up <id>`"),
+            _ => match line.trim() {
+                "fence-heartbeat" => mock.request_errors(
+                    RDKafkaApiKey::Heartbeat,
+                    &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID],
+                ),
+                "" => {}
+                other => eprintln!("mock_broker: unknown command `{other}`"),
+            },
         }
     }
     drop(broker);
