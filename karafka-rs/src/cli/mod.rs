@@ -206,7 +206,8 @@ async fn run(app: App) -> anyhow::Result<()> {
         .map_err(|error| redact_error(&shown, error))
 }
 
-/// Runs `command` of `app`.
+/// Runs `command` of `app`; `argv` is the process's own command line (a swarm
+/// starts its nodes with it).
 async fn dispatch(app: App, command: Commands, argv: &[std::ffi::OsString]) -> anyhow::Result<()> {
     match command {
         Commands::Server {
