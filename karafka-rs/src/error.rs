@@ -22,6 +22,20 @@ pub enum Error {
         /// What was wrong with it.
         reason: String,
     },
+    /// A configuration file is not valid TOML.
+    #[error("invalid TOML in {}, line {line}, column {column}: {reason}\n{excerpt}", file.display())]
+    ConfigSyntax {
+        /// The file.
+        file: PathBuf,
+        /// The line of the error, from 1.
+        line: usize,
+        /// The column of the error in that line, from 1.
+        column: usize,
+        /// What was wrong.
+        reason: String,
+        /// The offending line, numbered, with a caret under the column.
+        excerpt: String,
+    },
     /// The routes are unusable: duplicates, none at all, conflicting options.
     #[error("invalid routes: {0}")]
     Routing(String),

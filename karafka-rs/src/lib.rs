@@ -43,6 +43,7 @@
 //! its own, never from its own layer or above (`tests/layering.rs` checks every
 //! `crate::` path against this list, so no import cycle can form).
 //!
+//! 0. `client_log`: librdkafka's words, translated and collapsed by cause
 //! 1. `redaction`: which settings are secret, and keeping their values out of sight
 //! 2. `error`: the one error type
 //! 3. `config`, `logging`: `karafka.toml` and the tracing setup
@@ -65,6 +66,7 @@ pub mod admin;
 mod app;
 mod cli;
 mod client_config;
+mod client_log;
 pub mod config;
 mod connection;
 mod consumer;

@@ -126,6 +126,39 @@ impl Producer {
         self.delivery_timeout
     }
 
+    /// Fails within `timeout`, naming `brokers`, when no broker answers a
+    /// metadata request (for `topic`, or every topic): a command line tool
+    /// says so at once rather than after the delivery timeout.
+    pub(crate) async fn reach(
+        &self,
+        brokers: &str,
+        topic: Option<&str>,
+        timeout: Duration,
+    ) -> Result<()> {
+        let inner = match &self.sink {
+            Sink::Kafka(inner) => inner.clone(),
+            #[cfg(feature = "testing")]
+            Sink::Memory(_) => return Ok(()),
+        };
+        let topic = topic.map(str::to_owned);
+        let answered = tokio::task::spawn_blocking(move || {
+            inner.client().fetch_metadata(topic.as_deref(), timeout)
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("asking the brokers for metadata: {e}")))?;
+        match answered {
+            Ok(_) => Ok(()),
+            Err(error) => Err(Error::Unreachable {
+                brokers: brokers.to_owned(),
+                timeout_ms: timeout.as_millis() as u64,
+                reason: match error.rdkafka_error_code() {
+                    Some(RDKafkaErrorCode::OperationTimedOut) => "no broker answered".to_owned(),
+                    _ => error.to_string(),
+                },
+            }),
+        }
+    }
+
     /// Sends `record` and waits until the broker acknowledged it.
     pub async fn send(&self, record: &Record) -> Result<Delivery> {
         self.enqueue(record).await?.delivered().await

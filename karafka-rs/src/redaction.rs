@@ -2,8 +2,9 @@
 //! display form, and a client context that filters secret values out of
 //! librdkafka's log lines and errors.
 //!
-//! The bottom layer: it imports nothing of the crate, so configuration, errors,
-//! clients, the CLI and the boot banner can all use it.
+//! The bottom layer: it imports nothing of the crate but the other bottom
+//! module, [`crate::client_log`] (where its log lines go), so configuration,
+//! errors, clients, the CLI and the boot banner can all use it.
 
 use std::fmt::Display;
 use std::sync::Arc;
@@ -82,37 +83,21 @@ impl ClientContext for Redactor {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::error!(target: "librdkafka", "librdkafka: {}: {}", self.redact(&error.to_string()), self.redact(reason));
+        crate::client_log::librdkafka_error(&self.redact(&format!("{error}: {reason}")));
     }
 }
 
 impl ConsumerContext for Redactor {}
 
-/// Emits a librdkafka log line through `tracing` with secrets filtered.
+/// Emits a librdkafka log line through `tracing` with secrets filtered (errors
+/// and warnings translated and collapsed by cause, see [`crate::client_log`]).
 pub(crate) fn log_redacted(
     redactor: &Redactor,
     level: RDKafkaLogLevel,
     fac: &str,
     log_message: &str,
 ) {
-    let message = redactor.redact(log_message);
-    match level {
-        RDKafkaLogLevel::Emerg
-        | RDKafkaLogLevel::Alert
-        | RDKafkaLogLevel::Critical
-        | RDKafkaLogLevel::Error => {
-            tracing::error!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Warning => {
-            tracing::warn!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
-            tracing::info!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Debug => {
-            tracing::debug!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-    }
+    crate::client_log::librdkafka_log(level, fac, &redactor.redact(log_message));
 }
 
 /// A librdkafka configuration error with the value of a secret setting filtered

@@ -42,6 +42,16 @@ impl MockBrokerProcess {
         }
     }
 
+    /// Takes broker `id` down (its connections closed, new ones refused).
+    pub fn broker_down(&mut self, id: i32) {
+        self.command(&format!("down {id}"));
+    }
+
+    /// Brings broker `id` back up.
+    pub fn broker_up(&mut self, id: i32) {
+        self.command(&format!("up {id}"));
+    }
+
     /// Sends a fault-injection command (see the `mock_broker` binary), such as `fence-heartbeat`.
     pub fn command(&mut self, command: &str) {
         use std::io::Write;

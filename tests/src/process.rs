@@ -16,7 +16,8 @@ pub struct AppProcess {
 }
 
 impl AppProcess {
-    /// Spawns `binary args...` with the given extra environment.
+    /// Spawns `binary args...` with the given extra environment (`RUST_LOG` is
+    /// `info` unless given; an empty value removes a variable).
     pub fn spawn(binary: &Path, args: &[&str], env: &[(&str, &str)]) -> AppProcess {
         let mut command = Command::new(binary);
         command
@@ -28,7 +29,11 @@ impl AppProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in env {
-            command.env(k, v);
+            if v.is_empty() {
+                command.env_remove(k);
+            } else {
+                command.env(k, v);
+            }
         }
         let mut child = command
             .spawn()

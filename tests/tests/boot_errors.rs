@@ -105,3 +105,15 @@ fn unknown_command_is_a_usage_error() {
         "{output}"
     );
 }
+
+#[test]
+fn a_toml_syntax_error_names_the_line_and_shows_it() {
+    let dir = app_dir("client_id = \"app\"\nbrokers = [\"a:1\" \"b:2\"]\n");
+    let (code, output) = run_in(dir.path(), &["info"]);
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("karafka.toml, line 2, column"), "{output}");
+    assert!(
+        output.contains("2 | brokers = [\"a:1\" \"b:2\"]"),
+        "{output}"
+    );
+}

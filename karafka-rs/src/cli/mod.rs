@@ -2,6 +2,7 @@
 //! CLI (`cargo karafka <command>` inside an app runs it through a cargo alias).
 
 mod broker;
+mod chain;
 mod confirm;
 mod consume;
 mod groups;
@@ -164,7 +165,8 @@ fn redact_error(app: &App, error: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// Parses the command line and runs the chosen command.
+/// Parses the command line and runs the chosen command; an error's chain
+/// names each cause once.
 async fn run(app: App) -> anyhow::Result<()> {
     // Read before anything sets the process title (which overwrites the arguments).
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -189,7 +191,6 @@ async fn run(app: App) -> anyhow::Result<()> {
     }
     let matches = Cli::command().bin_name(name).get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
-    crate::logging::init();
     let app = match (&cli.config, &cli.env) {
         (Some(path), env) if app.config().source.as_deref() != Some(path.as_path()) => {
             app.with_config_file(path, env.as_deref())?
@@ -197,9 +198,11 @@ async fn run(app: App) -> anyhow::Result<()> {
         (_, Some(env)) if app.config().environment != *env => app.in_environment(env)?,
         _ => app,
     };
+    crate::logging::init_with_kafka_debug(app.config().kafka.contains_key("debug"));
     let shown = app.clone();
     dispatch(app, cli.command, &argv)
         .await
+        .map_err(chain::without_repeated_causes)
         .map_err(|error| redact_error(&shown, error))
 }
 

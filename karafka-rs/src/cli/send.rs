@@ -62,7 +62,7 @@ pub(super) async fn produce(
     payload: String,
     message: MessageArgs,
 ) -> anyhow::Result<()> {
-    let producer = app.producer()?;
+    let producer = reachable_producer(app, Some(&topic)).await?;
     if payload == "-" {
         let streamed =
             stream_stdin(&producer, |line| Ok(vec![message.record(&topic, line)])).await?;
@@ -93,15 +93,16 @@ pub(super) async fn respond(
         response.override_with(key.as_deref(), message.partition, &headers);
         Ok(response)
     };
+    let first_topic = (entry.topics)().first().map(|t| t.name());
     if input == "-" {
-        let producer = app.producer()?;
+        let producer = reachable_producer(app, first_topic).await?;
         let streamed =
             stream_stdin(&producer, |line| respond(line).map(|r| r.into_records())).await?;
         println!("{}", streamed.summary(&format!("through {}", entry.name)));
         return Ok(());
     }
     let response = respond(&input)?;
-    let producer = app.producer()?;
+    let producer = reachable_producer(app, first_topic).await?;
     let responded = deliver(producer, response, Some(app.monitor().clone())).await?;
     for delivery in responded.deliveries() {
         println!(
@@ -110,6 +111,17 @@ pub(super) async fn respond(
         );
     }
     Ok(())
+}
+
+/// The app's producer, once a broker answered within `connect_timeout` (the
+/// same bound as the other commands), not after the delivery timeout.
+async fn reachable_producer(app: &App, topic: Option<&str>) -> anyhow::Result<Producer> {
+    let producer = app.producer()?;
+    let timeout = Duration::from_millis(app.config().connect_timeout);
+    producer
+        .reach(&app.bootstrap_servers()?, topic, timeout)
+        .await?;
+    Ok(producer)
 }
 
 /// What a stdin run sent.

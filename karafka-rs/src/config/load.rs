@@ -9,7 +9,7 @@ use toml::{Table, Value};
 
 use super::interpolate::expand;
 use super::origins::{Origin, Origins};
-use super::{first_line, unknown_key, Config, CONFIG_FILE};
+use super::{first_line, syntax_error, unknown_key, Config, CONFIG_FILE};
 use crate::error::{Error, Result};
 
 /// Which file and environment to load, when chosen on the command line.
@@ -101,7 +101,7 @@ pub(super) fn from_text(
     let mut table: Table = match text {
         Some(text) => text
             .parse()
-            .map_err(|e: toml::de::Error| fail("(syntax)".into(), first_line(e.message())))?,
+            .map_err(|e: toml::de::Error| syntax_error(text, path, &e))?,
         None => Table::new(),
     };
     let mut origins = Origins::default();

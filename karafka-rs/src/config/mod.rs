@@ -458,6 +458,28 @@ fn unknown_key(error: &toml::de::Error) -> String {
         .unwrap_or_else(|| "(top level)".to_owned())
 }
 
+/// A TOML syntax error naming the line and column, and showing the line.
+fn syntax_error(text: &str, origin: &Path, error: &toml::de::Error) -> Error {
+    let at = error.span().map_or(0, |span| span.start).min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..at].matches('\n').count() + 1;
+    let column = text[line_start..at].chars().count() + 1;
+    let shown = text[line_start..].lines().next().unwrap_or("");
+    let number = line.to_string();
+    let excerpt = format!(
+        "{number} | {shown}\n{} | {}^",
+        " ".repeat(number.len()),
+        " ".repeat(column - 1)
+    );
+    Error::ConfigSyntax {
+        file: origin.to_owned(),
+        line,
+        column,
+        reason: first_line(error.message()),
+        excerpt,
+    }
+}
+
 fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_owned()
 }
@@ -486,6 +508,21 @@ mod tests {
             .to_string();
         assert!(error.contains("app/karafka.toml"), "{error}");
         assert!(error.contains("`concurency`"), "{error}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_file_line_and_column_and_shows_the_line() {
+        let error = parse("client_id = \"shop\"\nbrokers = [\"a:1\" \"b:2\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("invalid TOML in app/karafka.toml, line 2, column 18: "),
+            "{error}"
+        );
+        assert!(
+            error.ends_with("\n2 | brokers = [\"a:1\" \"b:2\"]\n  |                  ^"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
+use super::group_watch::GroupWatch;
 use super::supervisor::GroupSupervisor;
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
@@ -26,16 +27,44 @@ pub(crate) struct GroupContext {
     pub(crate) client_errors: AtomicU64,
     /// Told of a fatal client error, which stops the server.
     pub(crate) supervisor: GroupSupervisor,
+    /// Says so when the group gets no partition.
+    watch: GroupWatch,
+}
+
+impl GroupContext {
+    /// The context of the consumer of `processor`'s group, subscribing now.
+    pub(crate) fn new(processor: Arc<Processor>, supervisor: GroupSupervisor) -> GroupContext {
+        let shared = processor.shared();
+        let redactor = Redactor::new(&shared.config.kafka);
+        let watch = GroupWatch::start(&shared.group, &shared.config);
+        GroupContext {
+            processor,
+            redactor,
+            client_errors: AtomicU64::new(0),
+            supervisor,
+            watch,
+        }
+    }
 }
 
 impl ClientContext for GroupContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        match level {
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {}
+            RDKafkaLogLevel::Debug => self
+                .watch
+                .heard_log(fac, &self.redactor.redact(log_message)),
+            _ => self
+                .watch
+                .heard(&format!("{fac} {}", self.redactor.redact(log_message))),
+        }
         log_redacted(&self.redactor, level, fac, log_message);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         self.client_errors.fetch_add(1, Ordering::AcqRel);
         let text = self.redactor.redact(&format!("{error}: {reason}"));
+        self.watch.heard(&text);
         self.report(ErrorType::ConnectionClient, text);
     }
 
@@ -61,6 +90,7 @@ impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Revoke(tpl) => {
+                self.watch.revoked(tpl.count());
                 let shared = self.processor.shared();
                 shared
                     .monitor
@@ -83,6 +113,7 @@ impl ConsumerContext for GroupContext {
             }
             Rebalance::Assign(_) => {}
             Rebalance::Error(error) => {
+                self.watch.heard(&format!("rebalance failed: {error}"));
                 self.report(
                     ErrorType::ConnectionClient,
                     format!("rebalance failed: {error}"),
@@ -100,6 +131,7 @@ impl ConsumerContext for GroupContext {
 
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = rebalance {
+            self.watch.assigned(tpl.count());
             for element in tpl.elements() {
                 self.processor.assign(element.topic(), element.partition());
             }

@@ -3,7 +3,7 @@
 //! user code running on the worker pool, so polling goes on while jobs run.
 
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,7 +21,6 @@ use crate::messages::{FetchLease, RawMessage};
 use crate::processing::client::PartitionClient;
 use crate::processing::processor::{GroupShared, Processor};
 use crate::processing::turn::{turn, PollPlan, Round, Source};
-use crate::redaction::Redactor;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);
@@ -54,15 +53,9 @@ impl GroupListener {
             &shared.group,
             shared.monitor.statistics_interval(),
         );
-        let shared_config = shared.config.clone();
         let processor = Arc::new(Processor::new(shared));
         let consumer: BaseConsumer<GroupContext> = client
-            .create_with_context(GroupContext {
-                processor: processor.clone(),
-                redactor: Redactor::new(&shared_config.kafka),
-                client_errors: AtomicU64::new(0),
-                supervisor,
-            })
+            .create_with_context(GroupContext::new(processor.clone(), supervisor))
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = processor.topics().iter().map(|t| &*t.name).collect();
         consumer

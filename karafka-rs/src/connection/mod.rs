@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 pub(crate) mod context;
+mod group_watch;
 pub(crate) mod listener;
 mod partitions;
 pub(crate) mod supervisor;

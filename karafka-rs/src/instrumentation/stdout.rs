@@ -2,8 +2,8 @@
 
 use super::{
     AppStatusChanged, ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry,
-    ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, EventKind, Listener, PauseReason,
-    ProducerDelivered, Rebalance, ResponderResponded,
+    ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, ErrorType, EventKind, Listener,
+    PauseReason, ProducerDelivered, Rebalance, ResponderResponded,
 };
 use crate::config::Backend;
 
@@ -200,8 +200,25 @@ impl Listener for StdoutListener {
         if let Some(attempt) = event.attempt {
             place.push_str(&format!("(attempt {attempt}) "));
         }
+        if is_client_error(event.error_type) {
+            // A broker that is away makes every client repeat the same errors.
+            let shares_cause = event.error_type == ErrorType::ConnectionClient;
+            let name = event.error_type.name();
+            crate::client_log::client_error(&place, name, &event.error, shares_cause);
+            return;
+        }
         tracing::error!(target: "karafka", "{place}{}: {}", event.error_type.name(), event.error);
     }
+}
+
+/// Errors of the Kafka clients, which repeat while their cause lasts.
+fn is_client_error(error_type: ErrorType) -> bool {
+    matches!(
+        error_type,
+        ErrorType::ConnectionClient
+            | ErrorType::ConnectionClientPoll
+            | ErrorType::ConnectionClientCommit
+    )
 }
 
 fn list(partitions: &[i32]) -> String {

@@ -6,7 +6,8 @@
 //! Lines on stdin inject faults: `fence-heartbeat` answers the next group
 //! heartbeat with FENCED_INSTANCE_ID, which is fatal to the consumer that sent
 //! it (librdkafka gives up the client, as for a static member fenced by a newer
-//! one with the same `group.instance.id`).
+//! one with the same `group.instance.id`); `down <broker id>` and
+//! `up <broker id>` take a broker down and back up.
 
 use std::io::{BufRead, Write};
 
@@ -30,13 +31,19 @@ fn main() -> anyhow::Result<()> {
     drop(stdout);
     // Returns at end of input: the parent is gone or done with the broker.
     for line in std::io::stdin().lock().lines() {
-        match line?.trim() {
-            "fence-heartbeat" => broker.mock().request_errors(
-                RDKafkaApiKey::Heartbeat,
-                &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID],
-            ),
-            "" => {}
-            other => eprintln!("mock_broker: unknown command `{other}`"),
+        let line = line?;
+        let mock = broker.mock();
+        match line.trim().split_once(' ') {
+            Some(("down", id)) => mock.broker_down(id.trim().parse()?)?,
+            Some(("up", id)) => mock.broker_up(id.trim().parse()?)?,
+            _ => match line.trim() {
+                "fence-heartbeat" => mock.request_errors(
+                    RDKafkaApiKey::Heartbeat,
+                    &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID],
+                ),
+                "" => {}
+                other => eprintln!("mock_broker: unknown command `{other}`"),
+            },
         }
     }
     drop(broker);
