@@ -1,6 +1,7 @@
 //! The app's command line: one clap `Commands` enum. The app's own binary is the
 //! CLI (`cargo karafka <command>` inside an app runs it through a cargo alias).
 
+mod asyncapi;
 mod broker;
 mod consume;
 mod info;
@@ -29,6 +30,7 @@ Examples:
   app server --metrics 127.0.0.1:9394          with Prometheus metrics and /live
   app info                                     versions, settings and routes
   app routes                                   the routing table
+  app asyncapi --format yaml                   the AsyncAPI 3.0 document of the app
   app topics migrate                           create missing topics, add partitions
   app broker                                   the embedded development broker alone
   app consume users --from-beginning --count 10
@@ -85,6 +87,12 @@ enum Commands {
         #[command(subcommand)]
         action: topics::Action,
     },
+    /// Prints the app's AsyncAPI 3.0 document: topics, payload schemas, groups, brokers
+    #[command(
+        visible_alias = "a",
+        after_help = "Examples:\n  app asyncapi > asyncapi.json\n  app asyncapi --format yaml"
+    )]
+    Asyncapi(asyncapi::Args),
     /// Runs the embedded development broker on its own and prints its address
     #[command(
         visible_alias = "b",
@@ -199,6 +207,7 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Commands::Asyncapi(args) => asyncapi::run(&app, args),
         Commands::Broker => broker::run(&app).await,
         Commands::Consume(args) => consume::run(&app, args).await,
         Commands::Produce {

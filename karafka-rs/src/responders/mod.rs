@@ -54,6 +54,7 @@ pub(crate) use delivery::deliver;
 pub use outbox::{Outbox, RespondOptions, Response};
 pub use registry::{registered, ResponderEntry};
 
+use crate::asyncapi::{Format, PayloadType};
 use crate::error::Result;
 use crate::producer::shared;
 use serializers::Serializer;
@@ -94,6 +95,8 @@ pub struct TopicSpec {
     required: bool,
     multiple_usage: bool,
     serializer: Box<dyn Serializer>,
+    format: Format,
+    payload: Option<PayloadType>,
     key: Option<&'static str>,
     partition: Option<i32>,
 }
@@ -108,11 +111,14 @@ impl TopicSpec {
         key: Option<&'static str>,
         partition: Option<i32>,
     ) -> TopicSpec {
+        let format = Format::of_serializer_value(&serializer);
         TopicSpec {
             name,
             required,
             multiple_usage,
             serializer: Box::new(serializer),
+            format,
+            payload: None,
             key,
             partition,
         }
@@ -138,6 +144,23 @@ impl TopicSpec {
         &*self.serializer
     }
 
+    /// Declares the payload type written to this topic (`payload = Type`), for
+    /// the AsyncAPI document.
+    pub fn with_payload(mut self, payload: PayloadType) -> TopicSpec {
+        self.payload = Some(payload);
+        self
+    }
+
+    /// The payload type declared with `payload = Type`, if any.
+    pub fn payload(&self) -> Option<PayloadType> {
+        self.payload
+    }
+
+    /// The payloads' wire format (from the serializer).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// The key of its messages unless a message sets one (`key`).
     pub fn key(&self) -> Option<&'static str> {
         self.key
@@ -156,6 +179,7 @@ impl std::fmt::Debug for TopicSpec {
             .field("required", &self.required)
             .field("multiple_usage", &self.multiple_usage)
             .field("serializer", &self.serializer.name())
+            .field("payload", &self.payload.map(|p| p.name))
             .field("key", &self.key)
             .field("partition", &self.partition)
             .finish()

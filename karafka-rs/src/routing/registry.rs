@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::definition::{
     ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig,
 };
+use crate::asyncapi::{Format, PayloadType};
 use crate::config::{is_kafka_name, Backend, Config, InitialOffset};
 use crate::error::{Error, Result};
 use crate::processing::erased::ConsumerFactory;
@@ -19,6 +20,10 @@ pub struct Topic {
     pub consumer_name: &'static str,
     /// Name of the payload deserializer.
     pub deserializer_name: String,
+    /// The payload's wire format (from the deserializer).
+    pub format: Format,
+    /// The consumer's payload type, with its JSON Schema if it has one.
+    pub payload: PayloadType,
     /// Processing backend.
     pub backend: Backend,
     /// Whether the consumer gets whole batches (`false`: one message at a time).
@@ -48,6 +53,7 @@ impl std::fmt::Debug for Topic {
             .field("name", &self.name)
             .field("consumer", &self.consumer_name)
             .field("deserializer", &self.deserializer_name)
+            .field("payload", &self.payload.name)
             .field("backend", &self.backend)
             .field("batch_consuming", &self.batch_consuming)
             .field("max_messages", &self.max_messages)
@@ -185,6 +191,8 @@ impl Routes {
                     name: Arc::from(topic.name.as_str()),
                     consumer_name: topic.consumer_name,
                     deserializer_name: topic.deserializer_name,
+                    format: topic.format,
+                    payload: topic.payload,
                     backend: options.backend.unwrap_or_default(),
                     batch_consuming: options.batch_consuming.unwrap_or(true),
                     max_messages,
