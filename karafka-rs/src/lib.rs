@@ -4,7 +4,7 @@
 //! [`Consumer`] for each topic, and run the app's binary as `server`: it
 //! subscribes, fetches, hands each partition's batches to its consumer in order,
 //! and stores offsets only after success (at-least-once). Produce through
-//! [responders](responders): structs that declare the topics they write to.
+//! [responders]: structs that declare the topics they write to.
 //!
 //! # Quick start
 //!

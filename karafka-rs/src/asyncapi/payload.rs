@@ -191,6 +191,8 @@ mod tests {
     struct WithoutSchema;
 
     #[test]
+    // The borrow is what the macros write: it lets the fallback apply.
+    #[allow(clippy::needless_borrow)]
     fn the_probe_finds_a_schema_only_where_the_type_has_one() {
         #[allow(unused_imports)]
         use super::{ViaJsonSchema as _, WithoutJsonSchema as _};

@@ -5,7 +5,7 @@
 //! implements [`Respond`] to turn an input into messages on those topics.
 //! Each respond call is validated before anything is sent: a topic the
 //! responder did not declare, a required topic left out, or a topic used twice
-//! without `multiple_usage` is an [`Error::ResponderUsage`] naming the responder
+//! without `multiple_usage` is an [`Error::ResponderUsage`](crate::Error::ResponderUsage) naming the responder
 //! and the topic, and nothing of that call reaches Kafka.
 //!
 //! ```no_run
