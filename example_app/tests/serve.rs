@@ -2,7 +2,8 @@
 //! one process on one runtime. A rating posted over HTTP goes through
 //! `RatingsResponder` to `ratings`, is counted by `RatingsConsumer` in SQLite,
 //! its average goes to `rating-averages` and `RatingAveragesConsumer` saves it
-//! for `GET /averages`. SIGTERM stops HTTP and consumers, gracefully.
+//! for `GET /averages`. SIGTERM stops HTTP and consumers, gracefully; a
+//! consumer group that fails stops both too, and the process exits non-zero.
 
 mod serving;
 
@@ -10,6 +11,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use karafka::embedded::EmbeddedBroker;
 use karafka_tests::http::{get, post_json};
 use karafka_tests::wait_until;
 use serving::Serving;
@@ -139,4 +141,41 @@ fn bad_ratings_are_refused_naming_what_is_wrong_and_sigint_stops_it_too() {
     );
     assert!(log.contains("Received SIGINT"), "{log}");
     assert!(log.contains("Consumers stopped"), "{log}");
+}
+
+#[test]
+fn serve_stops_http_and_exits_non_zero_when_a_consumer_group_fails() {
+    // A broker of the test's own, so that it can fence a consumer: a fatal
+    // Kafka client error, after which that consumer group cannot go on.
+    let broker = EmbeddedBroker::start().unwrap();
+    broker
+        .create_declared_topics(&example_app::load().unwrap())
+        .unwrap();
+    let mut serving = Serving::start_on(Some(broker.bootstrap_servers()));
+    let address = serving.address.clone();
+    assert_eq!(get(&address, "/live").unwrap(), (200, "ok\n".to_owned()));
+
+    broker.mock().request_errors(
+        rdkafka::types::RDKafkaApiKey::Heartbeat,
+        &[rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID],
+    );
+    let status = serving.process.wait_exit(Duration::from_secs(60));
+    let log = serving.process.log();
+    let code = status.and_then(|s| s.code());
+    assert!(
+        code.is_some_and(|c| c != 0),
+        "a failed consumer group ends serve with a non-zero code, got {code:?}:\n{log}"
+    );
+    for line in [
+        "The consumers stopped (consumer group ",
+        "fatal Kafka client error",
+        "HTTP server stopped",
+        "Error: the server stopped: consumer group ",
+    ] {
+        assert!(log.contains(line), "the log says {line:?}:\n{log}");
+    }
+    assert!(
+        TcpStream::connect(&address).is_err(),
+        "nothing listens on {address} any more"
+    );
 }

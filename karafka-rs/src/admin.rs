@@ -12,8 +12,9 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
 use crate::app::App;
-use crate::connection::client::{producer_config, Redactor};
+use crate::connection::client::producer_config;
 use crate::error::{Error, Result};
+use crate::redaction::Redactor;
 use crate::routing::DeclaredTopic;
 
 /// An admin connection to the app's brokers.
@@ -42,7 +43,7 @@ impl Admin {
     pub fn connect(app: &App, brokers: &str) -> Result<Admin> {
         Ok(Admin {
             settings: producer_config(app.config(), brokers),
-            redactor: Redactor::new(app.config()),
+            redactor: Redactor::new(&app.config().kafka),
             client: Arc::default(),
             brokers: brokers.to_owned(),
             timeout: Duration::from_millis(app.config().connect_timeout),

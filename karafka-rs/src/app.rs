@@ -8,7 +8,6 @@ use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
 use crate::instrumentation::{
     AppStatus, AppStatusChanged, Event, EventKind, HandlerOutcome, Listener, Monitor,
-    ProcessNoticeSignal,
 };
 use crate::producer::{shared, Producer};
 use crate::routing::definition::RouteSource;
@@ -197,31 +196,13 @@ impl App {
     }
 
     /// Runs the server until SIGINT or SIGTERM, then stops it gracefully;
-    /// SIGTSTP first puts it in quiet mode (see [`ServerHandle::quiet`]).
+    /// SIGTSTP first puts it in quiet mode (see [`ServerHandle::quiet`]). A second
+    /// SIGINT or SIGTERM during the stop exits the process at once with code 2,
+    /// naming what was still running. When a consumer group fails (see
+    /// [`ServerHandle::wait`]) the server stops and this returns
+    /// [`Error::ServerFailed`].
     pub async fn run(&self) -> Result<()> {
-        let mut signals = server::ShutdownSignals::install()?;
-        let handle = self.spawn().await?;
-        loop {
-            let request = signals.recv().await;
-            let signal = match request {
-                server::SignalRequest::Quiet => "SIGTSTP",
-                server::SignalRequest::Stop(signal) => signal,
-            };
-            self.monitor
-                .instrument_with(EventKind::ProcessNoticeSignal, || {
-                    Event::ProcessNoticeSignal(ProcessNoticeSignal { signal })
-                });
-            match request {
-                server::SignalRequest::Quiet => {
-                    tracing::info!(target: "karafka", "Received SIGTSTP, Karafka server {} goes quiet", std::process::id());
-                    handle.quiet();
-                }
-                server::SignalRequest::Stop(signal) => {
-                    tracing::info!(target: "karafka", "Received {signal}, stopping Karafka server {}", std::process::id());
-                    return handle.stop().await;
-                }
-            }
-        }
+        server::run(self).await
     }
 
     /// Parses the command line and runs the chosen command (`server`, `produce`, ...).

@@ -115,6 +115,13 @@ pub enum Error {
         /// What was still in flight, for the operator.
         still_running: String,
     },
+    /// The server stopped on its own: a consumer group's fetch thread panicked or
+    /// its Kafka client hit a fatal error (see `ServerHandle::wait`).
+    #[error("the server stopped: {reason}")]
+    ServerFailed {
+        /// Which group failed, and how.
+        reason: crate::server::StopReason,
+    },
     /// A subscription named an event that is not in the registry.
     #[error("unknown event `{name}`; known events: {known}")]
     UnknownEvent {
@@ -165,7 +172,7 @@ impl Error {
     pub(crate) fn kafka(context: impl Into<String>, source: rdkafka::error::KafkaError) -> Self {
         Error::Kafka {
             context: context.into(),
-            source: crate::connection::client::redact_config_error(source),
+            source: crate::redaction::redact_config_error(source),
         }
     }
 

@@ -108,6 +108,7 @@ pub mod logging;
 pub mod messages;
 pub mod processing;
 pub mod producer;
+pub mod redaction;
 pub mod responders;
 pub mod routing;
 mod server;
@@ -136,7 +137,7 @@ pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
 /// The JSON Schema crate whose `JsonSchema` derive gives payload types a schema
 /// in the app's AsyncAPI document (see [`asyncapi`]).
 pub use schemars;
-pub use server::ServerHandle;
+pub use server::{GroupHealth, GroupState, Health, ServerHandle, StopReason};
 
 /// What the macros' generated code refers to; not a public API.
 #[doc(hidden)]

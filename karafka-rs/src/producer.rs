@@ -11,8 +11,9 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer as _};
 
 use crate::config::Config;
-use crate::connection::client::{producer_config, Redactor};
+use crate::connection::client::producer_config;
 use crate::error::{Error, Result};
+use crate::redaction::Redactor;
 use crate::responders::{Respond, Responded};
 
 /// How long to wait before offering a record again to a full local queue.
@@ -98,7 +99,7 @@ impl Producer {
         let mut client = producer_config(config, brokers);
         client.set("message.timeout.ms", config.delivery_timeout.to_string());
         let inner = client
-            .create_with_context(Redactor::new(config))
+            .create_with_context(Redactor::new(&config.kafka))
             .map_err(|e| Error::kafka("creating the producer", e))?;
         Ok(Producer {
             sink: Sink::Kafka(inner),

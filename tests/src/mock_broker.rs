@@ -42,6 +42,14 @@ impl MockBrokerProcess {
         }
     }
 
+    /// Sends a fault-injection command (see the `mock_broker` binary), such as `fence-heartbeat`.
+    pub fn command(&mut self, command: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("the broker's stdin is open");
+        writeln!(stdin, "{command}").expect("the mock broker reads its commands");
+        stdin.flush().expect("the command is sent");
+    }
+
     /// The `host:port` clients connect to.
     pub fn address(&self) -> &str {
         &self.address

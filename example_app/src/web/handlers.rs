@@ -17,6 +17,16 @@ use crate::live;
 use crate::ratings::Rating;
 use crate::responders::RatingsResponder;
 
+/// `GET /live`: 200 `ok` while every consumer group runs, 503 naming the one that failed.
+pub(super) async fn live(State(state): State<AppState>) -> Response {
+    let status = if state.health.is_alive() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, format!("{}\n", state.health)).into_response()
+}
+
 /// `POST /ratings` with `{"movieId": 362, "rating": 8}`: validates it and sends
 /// it to `ratings` through `RatingsResponder`; 202 once the broker has it.
 pub(super) async fn post_rating(body: Result<Json<Rating>, JsonRejection>) -> Response {

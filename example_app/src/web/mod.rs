@@ -19,14 +19,22 @@ struct AppState {
     /// Turns `true` when the process stops: event streams end, so the HTTP
     /// server's graceful shutdown does not wait for them.
     stopping: watch::Receiver<bool>,
+    /// The consumers' health, for `GET /live`.
+    health: karafka::Health,
 }
 
-/// The HTTP routes: `/`, `POST /ratings`, `GET /averages`, `GET /averages/stream`.
-pub fn router(db: Database, stopping: watch::Receiver<bool>) -> Router {
+/// The HTTP routes: `/`, `POST /ratings`, `GET /averages`, `GET /averages/stream`,
+/// and `GET /live` (200 `ok`, or 503 naming the consumer group that failed).
+pub fn router(db: Database, stopping: watch::Receiver<bool>, health: karafka::Health) -> Router {
     Router::new()
+        .route("/live", get(handlers::live))
         .route("/", get(page::index))
         .route("/ratings", post(handlers::post_rating))
         .route("/averages", get(handlers::averages))
         .route("/averages/stream", get(handlers::stream))
-        .with_state(AppState { db, stopping })
+        .with_state(AppState {
+            db,
+            stopping,
+            health,
+        })
 }

@@ -3,7 +3,10 @@
 //!
 //! SIGINT or SIGTERM stops the HTTP server first (no new ratings; open event
 //! streams end), then the consumers (running batches finish, offsets are
-//! committed, the producer delivers what it holds).
+//! committed, the producer delivers what it holds); a second one exits at once
+//! with code 2. When the consumers stop on their own (a consumer group failed)
+//! the HTTP server stops too and `serve` fails, so the process exits non-zero.
+//! `GET /live` answers from the consumers' health.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,8 +34,9 @@ pub struct ServeArgs {
     pub database: Option<PathBuf>,
 }
 
-/// Runs both servers until SIGINT or SIGTERM; a graceful stop of the consumers
-/// that ran past `shutdown_timeout` is an error.
+/// Runs both servers until SIGINT or SIGTERM, or until the consumers fail; a
+/// failure, and a graceful stop of the consumers that ran past
+/// `shutdown_timeout`, are errors.
 pub async fn run(app: karafka::App, args: ServeArgs) -> anyhow::Result<()> {
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
@@ -53,7 +57,8 @@ pub async fn run(app: karafka::App, args: ServeArgs) -> anyhow::Result<()> {
     let consumers = app.spawn().await?;
 
     let (stopping_tx, stopping) = watch::channel(false);
-    let router = super::router(database, stopping.clone());
+    let health = consumers.health();
+    let router = super::router(database, stopping.clone(), health.clone());
     let mut stopped = stopping.clone();
     let http = axum::serve(listener, router).with_graceful_shutdown(async move {
         let _ = stopped.wait_for(|stopping| *stopping).await;
@@ -61,18 +66,52 @@ pub async fn run(app: karafka::App, args: ServeArgs) -> anyhow::Result<()> {
     let http = tokio::spawn(async move { http.await });
     tracing::info!("HTTP on http://{address}");
 
-    let signal = tokio::select! {
-        _ = terminate.recv() => "SIGTERM",
-        _ = interrupt.recv() => "SIGINT",
+    let failure = tokio::select! {
+        _ = terminate.recv() => {
+            tracing::info!("Received SIGTERM, stopping the HTTP server and the consumers");
+            None
+        }
+        _ = interrupt.recv() => {
+            tracing::info!("Received SIGINT, stopping the HTTP server and the consumers");
+            None
+        }
+        reason = consumers.wait() => {
+            tracing::error!("The consumers stopped ({reason}); stopping the HTTP server");
+            Some(reason)
+        }
     };
-    tracing::info!("Received {signal}, stopping the HTTP server and the consumers");
-    let _ = stopping_tx.send(true);
-    match http.await {
-        Ok(Ok(())) => tracing::info!("HTTP server stopped"),
-        Ok(Err(e)) => tracing::error!("HTTP server failed: {e}"),
-        Err(e) => tracing::error!("HTTP server task failed: {e}"),
+    let stop = async move {
+        let _ = stopping_tx.send(true);
+        match http.await {
+            Ok(Ok(())) => tracing::info!("HTTP server stopped"),
+            Ok(Err(e)) => tracing::error!("HTTP server failed: {e}"),
+            Err(e) => tracing::error!("HTTP server task failed: {e}"),
+        }
+        consumers.stop().await
+    };
+    // A second signal does not wait for the graceful stop.
+    let stopped = tokio::select! {
+        stopped = stop => stopped,
+        _ = terminate.recv() => exit_at_once("SIGTERM", &health),
+        _ = interrupt.recv() => exit_at_once("SIGINT", &health),
+    };
+    // A consumer group may also fail while the others stop.
+    if let Some(reason) = failure.or_else(|| health.failure()) {
+        if let Err(e) = stopped {
+            tracing::error!("Stopping the consumers after their failure: {e}");
+        }
+        return Err(karafka::Error::ServerFailed { reason }.into());
     }
-    consumers.stop().await?;
+    stopped?;
     tracing::info!("Consumers stopped");
     Ok(())
+}
+
+/// Exits with code 2 at once, saying what was still running.
+fn exit_at_once(signal: &str, health: &karafka::Health) -> ! {
+    tracing::error!(
+        "Received {signal} again: exiting at once; still running: {}",
+        health.still_running()
+    );
+    std::process::exit(karafka::EXIT_FORCED_SHUTDOWN)
 }

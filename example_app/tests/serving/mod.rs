@@ -22,10 +22,18 @@ impl Serving {
     /// Starts `serve --http 127.0.0.1:0` and waits until HTTP answers and the
     /// consumers own the ratings topics.
     pub fn start() -> Serving {
+        Serving::start_on(None)
+    }
+
+    /// [`Serving::start`] on `brokers` (`KARAFKA_BROKERS`) instead of the embedded broker.
+    pub fn start_on(brokers: Option<&str>) -> Serving {
         let root = tempfile::tempdir().expect("a temporary directory");
         let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("karafka.toml");
         std::fs::copy(config, root.path().join("karafka.toml")).expect("karafka.toml is copied");
-        let env = [("KARAFKA_ROOT", root.path().to_str().expect("a UTF-8 path"))];
+        let mut env = vec![("KARAFKA_ROOT", root.path().to_str().expect("a UTF-8 path"))];
+        if let Some(brokers) = brokers {
+            env.push(("KARAFKA_BROKERS", brokers));
+        }
         let process = AppProcess::spawn(Path::new(APP), &["serve", "--http", "127.0.0.1:0"], &env);
         for line in [
             "HTTP on http://",

@@ -11,7 +11,8 @@ use rdkafka::message::Message as _;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::app::App;
-use crate::connection::client::{reader_config, Redactor};
+use crate::connection::client::reader_config;
+use crate::redaction::Redactor;
 use crate::server::{ShutdownSignals, SignalRequest};
 
 /// Options of `consume`.
@@ -30,8 +31,8 @@ pub(super) struct Args {
 /// Reads every partition of the topic and prints `topic/partition@offset key payload` lines.
 pub(super) async fn run(app: &App, args: Args) -> anyhow::Result<()> {
     let brokers = app.bootstrap_servers()?;
-    let consumer: BaseConsumer<Redactor> =
-        reader_config(app.config(), &brokers).create_with_context(Redactor::new(app.config()))?;
+    let consumer: BaseConsumer<Redactor> = reader_config(app.config(), &brokers)
+        .create_with_context(Redactor::new(&app.config().kafka))?;
     let timeout = Duration::from_millis(app.config().connect_timeout);
     let mut signals = ShutdownSignals::install()?;
     let stop = Arc::new(AtomicBool::new(false));

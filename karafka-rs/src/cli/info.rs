@@ -1,8 +1,8 @@
 //! `info`: what the app is, in Karafka's `karafka info` spirit; secrets filtered.
 
 use crate::app::App;
-use crate::connection::client::redacted;
 use crate::embedded::EmbeddedBroker;
+use crate::redaction::redacted;
 
 /// The lines `info` prints.
 pub(super) fn render(app: &App) -> String {

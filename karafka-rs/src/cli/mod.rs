@@ -223,7 +223,8 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
     }
 }
 
-/// Runs the server until a signal stops it; past `shutdown_timeout` the process exits 2.
+/// Runs the server until a signal stops it; past `shutdown_timeout` (or on a
+/// second signal) the process exits 2, after a consumer group failed it exits 1.
 async fn server(app: App) -> anyhow::Result<()> {
     match app.run().await {
         Err(error @ Error::ShutdownTimeout { .. }) => {

@@ -1,12 +1,8 @@
 //! librdkafka settings for karafka's consumers and producers.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::consumer::ConsumerContext;
-use rdkafka::error::KafkaError;
-use rdkafka::{ClientConfig, ClientContext};
+use rdkafka::ClientConfig;
 
 use crate::config::Config;
 use crate::routing::ConsumerGroup;
@@ -149,153 +145,9 @@ fn apply_user_settings(client: &mut ClientConfig, config: &Config, role: Role) {
     }
 }
 
-/// Whether a librdkafka setting holds a secret that must never be shown.
-pub(crate) fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    key.starts_with("sasl.")
-        || key.starts_with("ssl.")
-        || key.contains("password")
-        || key.contains("secret")
-}
-
-/// `key=value` for display, with secret values replaced.
-pub(crate) fn redacted(key: &str, value: &str) -> String {
-    if is_secret_key(key) {
-        format!("{key}=[FILTERED]")
-    } else {
-        format!("{key}={value}")
-    }
-}
-
-/// The shown form of a secret value.
-const FILTERED: &str = "[FILTERED]";
-
-/// A client context that passes librdkafka's log lines on to `tracing` (target
-/// `librdkafka`, as rust-rdkafka does) with the values of the app's secret
-/// settings replaced: librdkafka quotes setting values in its warnings
-/// (`sasl.mechanism set to ...`).
-#[derive(Clone, Default)]
-pub(crate) struct Redactor {
-    /// Values of secret settings, longest first (so a value inside another is not half-replaced).
-    secrets: Arc<[String]>,
-}
-
-impl Redactor {
-    /// Collects the values of `config`'s secret `[kafka]` settings.
-    pub(crate) fn new(config: &Config) -> Redactor {
-        let mut secrets: Vec<String> = config
-            .kafka
-            .iter()
-            .filter(|(key, _)| is_secret_key(key))
-            .map(|(_, value)| value.to_string())
-            .filter(|value| !value.is_empty())
-            .collect();
-        secrets.sort_by_key(|value| std::cmp::Reverse(value.len()));
-        Redactor {
-            secrets: secrets.into(),
-        }
-    }
-
-    /// `text` with every secret value replaced by `[FILTERED]`.
-    pub(crate) fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in self.secrets.iter() {
-            if text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), FILTERED);
-            }
-        }
-        text
-    }
-}
-
-impl ClientContext for Redactor {
-    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
-        log_redacted(self, level, fac, log_message);
-    }
-
-    fn error(&self, error: KafkaError, reason: &str) {
-        tracing::error!(target: "librdkafka", "librdkafka: {}: {}", self.redact(&error.to_string()), self.redact(reason));
-    }
-}
-
-impl ConsumerContext for Redactor {}
-
-/// Emits a librdkafka log line through `tracing` with secrets filtered.
-pub(crate) fn log_redacted(
-    redactor: &Redactor,
-    level: RDKafkaLogLevel,
-    fac: &str,
-    log_message: &str,
-) {
-    let message = redactor.redact(log_message);
-    match level {
-        RDKafkaLogLevel::Emerg
-        | RDKafkaLogLevel::Alert
-        | RDKafkaLogLevel::Critical
-        | RDKafkaLogLevel::Error => {
-            tracing::error!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Warning => {
-            tracing::warn!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
-            tracing::info!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-        RDKafkaLogLevel::Debug => {
-            tracing::debug!(target: "librdkafka", "librdkafka: {fac} {message}")
-        }
-    }
-}
-
-/// A librdkafka configuration error with the value of a secret setting filtered
-/// (librdkafka's message and rust-rdkafka's both quote the value).
-pub(crate) fn redact_config_error(error: KafkaError) -> KafkaError {
-    match error {
-        KafkaError::ClientConfig(code, description, key, value) if is_secret_key(&key) => {
-            let description = if value.is_empty() {
-                description
-            } else {
-                description.replace(&value, FILTERED)
-            };
-            KafkaError::ClientConfig(code, description, key, FILTERED.to_owned())
-        }
-        other => other,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_values_are_filtered_from_librdkafka_text() {
-        let mut config = Config::default();
-        config.kafka.insert(
-            "sasl.mechanism".into(),
-            crate::config::KafkaValue::String("sentinel-mech".into()),
-        );
-        config
-            .kafka
-            .insert("linger.ms".into(), crate::config::KafkaValue::Integer(5));
-        let redactor = Redactor::new(&config);
-        assert_eq!(
-            redactor.redact("`sasl.mechanism` set to `sentinel-mech` with linger.ms 5"),
-            "`sasl.mechanism` set to `[FILTERED]` with linger.ms 5"
-        );
-    }
-
-    #[test]
-    fn config_errors_of_secret_settings_lose_their_value() {
-        let error = KafkaError::ClientConfig(
-            rdkafka::types::RDKafkaConfRes::RD_KAFKA_CONF_INVALID,
-            "Invalid value \"sentinel-pw\" for ssl.key.password".into(),
-            "ssl.key.password".into(),
-            "sentinel-pw".into(),
-        );
-        let shown = redact_config_error(error).to_string();
-        assert!(!shown.contains("sentinel-pw"), "{shown}");
-        assert!(shown.contains("ssl.key.password"), "{shown}");
-    }
 
     #[test]
     fn consumer_settings_are_kept_from_producers_and_back() {
@@ -305,19 +157,5 @@ mod tests {
         assert!(is_for(Role::Producer, "linger.ms"));
         assert!(is_for(Role::Producer, "statistics.interval.ms"));
         assert!(is_for(Role::Consumer, "statistics.interval.ms"));
-    }
-
-    #[test]
-    fn sasl_and_ssl_values_are_filtered() {
-        assert_eq!(
-            redacted("sasl.password", "hunter2"),
-            "sasl.password=[FILTERED]"
-        );
-        assert_eq!(
-            redacted("ssl.key.password", "x"),
-            "ssl.key.password=[FILTERED]"
-        );
-        assert_eq!(redacted("SASL.USERNAME", "x"), "SASL.USERNAME=[FILTERED]");
-        assert_eq!(redacted("linger.ms", "5"), "linger.ms=5");
     }
 }

@@ -9,11 +9,12 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::client::{log_redacted, Redactor};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
 use crate::processing::executor::Executors;
+use crate::redaction::{log_redacted, Redactor};
+use crate::server::GroupSupervisor;
 
 /// Shared by the fetch loop and the callbacks librdkafka runs inside `poll`.
 pub(crate) struct GroupContext {
@@ -22,6 +23,8 @@ pub(crate) struct GroupContext {
     pub(crate) redactor: Redactor,
     /// Client errors reported so far; the fetch loop does not report them again.
     pub(crate) client_errors: AtomicU64,
+    /// Told of a fatal client error, which stops the server.
+    pub(crate) supervisor: GroupSupervisor,
 }
 
 impl ClientContext for GroupContext {
@@ -147,8 +150,23 @@ impl GroupContext {
     }
 }
 
+/// After `poll` returned a client error: if librdkafka calls the client's state
+/// fatal, the client cannot go on, so the group fails and the server stops.
+pub(crate) fn check_fatal(consumer: &BaseConsumer<GroupContext>) {
+    if let Some((_, reason)) = consumer.client().fatal_error() {
+        let context = consumer.context();
+        context
+            .supervisor
+            .fatal_client_error(context.redactor.redact(&reason));
+    }
+}
+
 /// Commits the stored offsets now; "nothing to commit" is not an error.
 pub(crate) fn commit_sync(consumer: &BaseConsumer<GroupContext>, executors: &Executors) {
+    if consumer.client().fatal_error().is_some() {
+        // A client after a fatal error cannot commit; its partitions are lost.
+        return;
+    }
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => {}
         Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}

@@ -10,14 +10,16 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{BorrowedMessage, Message as _};
 
-use super::client::{consumer_config, Redactor};
-use super::context::{commit_sync, GroupContext};
+use super::client::consumer_config;
+use super::context::{check_fatal, commit_sync, GroupContext};
 use crate::error::{Error, Result};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
 };
 use crate::messages::{FetchLease, RawMessage};
 use crate::processing::executor::{Executors, GroupShared};
+use crate::redaction::Redactor;
+use crate::server::GroupSupervisor;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);
@@ -40,7 +42,11 @@ pub(crate) struct GroupListener {
 
 impl GroupListener {
     /// Creates the group's Kafka consumer and subscribes it to the active topics.
-    pub(crate) fn subscribe(shared: GroupShared, brokers: &str) -> Result<Self> {
+    pub(crate) fn subscribe(
+        shared: GroupShared,
+        brokers: &str,
+        supervisor: GroupSupervisor,
+    ) -> Result<Self> {
         let client = consumer_config(
             &shared.config,
             brokers,
@@ -52,8 +58,9 @@ impl GroupListener {
         let consumer: BaseConsumer<GroupContext> = client
             .create_with_context(GroupContext {
                 executors: executors.clone(),
-                redactor: Redactor::new(&shared_config),
+                redactor: Redactor::new(&shared_config.kafka),
                 client_errors: AtomicU64::new(0),
+                supervisor,
             })
             .map_err(|e| Error::kafka("creating the consumer", e))?;
         let names: Vec<&str> = executors.topics().iter().map(|t| &*t.name).collect();
@@ -113,6 +120,13 @@ impl GroupListener {
             }
         }
         self.executors.shutdown_all();
+        commit_sync(&self.consumer, &self.executors);
+        self.leave_group();
+    }
+
+    /// After the fetch loop panicked: commits what was stored (every stored
+    /// offset was processed) and leaves the group, without waiting for jobs.
+    pub(crate) fn leave_after_failure(&self) {
         commit_sync(&self.consumer, &self.executors);
         self.leave_group();
     }
@@ -187,6 +201,7 @@ impl GroupListener {
                                 .in_group(shared.group.name.clone()),
                         ));
                     }
+                    check_fatal(&self.consumer);
                     break;
                 }
                 None if !round.is_empty() => break,

@@ -444,6 +444,9 @@ pub enum ErrorType {
     ConnectionClientCommit,
     /// A librdkafka client error (broker down, authentication, ...).
     ConnectionClient,
+    /// A consumer group's fetch thread panicked or its client hit a fatal error:
+    /// the group is lost and the server stops (see `ServerHandle::wait`).
+    ConnectionListenerFetchLoop,
     /// Writing a message to its dead letter queue failed.
     DeadLetterQueueDispatch,
     /// The producer could not deliver a message.
@@ -466,6 +469,7 @@ impl ErrorType {
             ErrorType::ConnectionClientPoll => "connection.client.poll.error",
             ErrorType::ConnectionClientCommit => "connection.client.commit.error",
             ErrorType::ConnectionClient => "connection.client.error",
+            ErrorType::ConnectionListenerFetchLoop => "connection.listener.fetch_loop.error",
             ErrorType::DeadLetterQueueDispatch => "dead_letter_queue.dispatch.error",
             ErrorType::ProducerDelivery => "producer.delivery.error",
             ErrorType::Statistics => "statistics.emitted.error",

@@ -19,6 +19,11 @@ impl Activity {
         self.lock().remove(key);
     }
 
+    /// Whether no partition is busy.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// One entry per busy partition: `consumer group G: what (for N ms)`.
     pub(crate) fn describe(&self) -> String {
         let running = self.lock();

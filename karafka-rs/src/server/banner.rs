@@ -1,7 +1,7 @@
 //! The boot banner, in the spirit of Karafka's: versions, settings, brokers, routes.
 
 use crate::config::Config;
-use crate::connection::client::redacted;
+use crate::redaction::redacted;
 use crate::routing::Routes;
 
 /// The banner's lines; secrets in `[kafka]` are filtered.

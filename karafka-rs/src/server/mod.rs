@@ -1,14 +1,19 @@
-//! The server: boot (brokers, banner, subscriptions), one fetch thread per
-//! consumer group, signals, and graceful or forced shutdown.
+//! The server: boot (brokers, banner, subscriptions), one supervised fetch
+//! thread per consumer group, signals, and graceful or forced shutdown.
 
 pub(crate) mod activity;
 mod banner;
+mod health;
+mod run;
+mod supervision;
 mod topics;
+
+pub use health::{GroupHealth, GroupState, Health, StopReason};
+pub(crate) use run::run;
+pub(crate) use supervision::GroupSupervisor;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-use tokio::sync::oneshot;
 
 use crate::app::App;
 use crate::connection::listener::GroupListener;
@@ -19,20 +24,20 @@ use crate::processing::clock::Clock;
 use crate::processing::executor::GroupShared;
 use crate::processing::worker_pool::WorkerPool;
 use activity::Activity;
+use supervision::Supervisor;
 
-/// A running server; stop it with [`ServerHandle::stop`].
+/// A running server; stop it with [`ServerHandle::stop`], learn of a failure
+/// with [`ServerHandle::wait`], watch it with [`ServerHandle::health`].
 #[must_use = "dropping the handle leaves the server running without a way to stop it"]
 pub struct ServerHandle {
     app: App,
-    stop: Arc<AtomicBool>,
     quiet: Arc<AtomicBool>,
-    groups: Vec<(Arc<str>, oneshot::Receiver<()>)>,
-    activity: Arc<Activity>,
+    supervisor: Arc<Supervisor>,
     brokers: String,
     embedded: Option<EmbeddedBroker>,
-    /// One message per fetch thread once its Kafka clients are destroyed.
-    released: std::sync::mpsc::Receiver<()>,
-    fetch_threads: usize,
+    /// One message per fetch thread once its Kafka clients are destroyed (in a
+    /// mutex only so that the handle is `Sync`: `wait` borrows it across awaits).
+    released: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
 }
 
 /// Longest an embedded broker outlives its server, waiting for the server's
@@ -46,8 +51,11 @@ impl Drop for ServerHandle {
         let Some(broker) = self.embedded.take() else {
             return;
         };
-        let released = std::mem::replace(&mut self.released, std::sync::mpsc::channel().1);
-        let threads = self.fetch_threads;
+        let released = std::mem::replace(
+            self.released.get_mut().unwrap_or_else(|e| e.into_inner()),
+            std::sync::mpsc::channel().1,
+        );
+        let threads = self.supervisor.threads_started();
         let spawned = std::thread::Builder::new()
             .name("karafka-broker-retire".into())
             .spawn(move || {
@@ -85,21 +93,51 @@ impl ServerHandle {
         }
     }
 
+    /// Resolves when the server stops on its own, with the reason: a consumer
+    /// group's fetch thread panicked or its Kafka client hit a fatal error. The
+    /// failure is reported as `error.occurred` and every other group is told to
+    /// stop; this resolves once they have (or `shutdown_timeout` after the
+    /// failure). Then call [`ServerHandle::stop`] to flush the producer, and exit
+    /// non-zero. Pending for as long as the server runs healthy; cancel-safe,
+    /// so it can be one branch of a `tokio::select!` next to a shutdown signal.
+    ///
+    /// ```no_run
+    /// # async fn serve(app: karafka::App) -> anyhow::Result<()> {
+    /// let server = app.spawn().await?;
+    /// tokio::select! {
+    ///     reason = server.wait() => {
+    ///         server.stop().await?;
+    ///         anyhow::bail!("karafka stopped: {reason}");
+    ///     }
+    ///     _ = tokio::signal::ctrl_c() => server.stop().await?,
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait(&self) -> StopReason {
+        self.supervisor.failed_and_stopped().await
+    }
+
+    /// A live view of the consumer groups (running, stopping, stopped or failed
+    /// with the reason), cheap to clone and read: what a `/live` probe answers from.
+    pub fn health(&self) -> Health {
+        self.supervisor.health()
+    }
+
     /// Stops gracefully: no new fetches, the batch in flight finishes, `shutdown`
     /// hooks run, offsets are committed, the groups are left and the shared
     /// producer delivers what it still holds. Fails with [`Error::ShutdownTimeout`]
     /// past `shutdown_timeout`, naming what still runs.
-    pub async fn stop(mut self) -> Result<()> {
-        self.app.status_changed(AppStatus::Stopping);
-        self.stop.store(true, Ordering::Release);
+    pub async fn stop(self) -> Result<()> {
+        self.supervisor.request_stop();
         let timeout = self.app.config().shutdown_wait();
         let deadline = tokio::time::Instant::now() + timeout;
-        let groups = std::mem::take(&mut self.groups);
-        let all_done = futures::future::join_all(groups.into_iter().map(|(_, done)| done));
-        if tokio::time::timeout(timeout, all_done).await.is_err() {
+        if tokio::time::timeout(timeout, self.supervisor.all_ended())
+            .await
+            .is_err()
+        {
             return Err(Error::ShutdownTimeout {
                 timeout_ms: self.app.config().shutdown_timeout,
-                still_running: self.activity.describe(),
+                still_running: self.supervisor.activity.describe(),
             });
         }
         // What consumers and app code handed to the shared producer is delivered
@@ -115,13 +153,23 @@ impl std::fmt::Debug for ServerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerHandle")
             .field("brokers", &self.brokers)
-            .field("groups", &self.groups.len())
+            .field("health", &self.health())
             .finish()
     }
 }
 
-/// Boots the app's server on the caller's runtime.
+/// Boots the app's server on the caller's runtime. When a consumer group
+/// cannot be started, the groups started before it are stopped (and the shared
+/// producer released) before the error is returned.
 pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
+    spawn_with(app, GroupListener::subscribe).await
+}
+
+/// How a consumer group's Kafka consumer is created and subscribed.
+type Subscribe = fn(GroupShared, &str, GroupSupervisor) -> Result<GroupListener>;
+
+/// [`spawn`] with the step that subscribes each group given (tests make it fail).
+async fn spawn_with(app: App, subscribe: Subscribe) -> Result<ServerHandle> {
     let (brokers, embedded) = resolve_brokers(&app)?;
     let note = match &embedded {
         Some(_) => " (embedded development broker)",
@@ -135,16 +183,40 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
     // The process's shared producer, for responders called by consumers and app code.
     crate::producer::shared::serve(&app, &brokers)?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let quiet = Arc::new(AtomicBool::new(false));
     let activity = Arc::new(Activity::default());
+    let (released_tx, released) = std::sync::mpsc::channel();
+    let handle = ServerHandle {
+        app: app.clone(),
+        quiet: Arc::new(AtomicBool::new(false)),
+        supervisor: Supervisor::new(app.clone(), activity),
+        brokers,
+        embedded,
+        released: std::sync::Mutex::new(released),
+    };
+    if let Err(error) = start_groups(&handle, released_tx, subscribe) {
+        tracing::error!(target: "karafka", "Karafka server {} failed to start: {error}", std::process::id());
+        if let Err(stop_error) = handle.stop().await {
+            tracing::error!(target: "karafka", "stopping what had started: {stop_error}");
+        }
+        return Err(error);
+    }
+    tracing::info!(target: "karafka", "Running Karafka server {}", std::process::id());
+    app.status_changed(AppStatus::Running);
+    Ok(handle)
+}
+
+/// Subscribes every active consumer group and starts its fetch thread.
+fn start_groups(
+    handle: &ServerHandle,
+    released: std::sync::mpsc::Sender<()>,
+    subscribe: Subscribe,
+) -> Result<()> {
+    let app = &handle.app;
     let runtime = tokio::runtime::Handle::current();
     let pool = WorkerPool::new(app.config().concurrency, runtime.clone());
-    let mut groups = Vec::new();
-    let (released_tx, released_rx) = std::sync::mpsc::channel();
     for group in app.routes().active_groups() {
         let dlq_producer = if group.active_topics().any(|t| t.dead_letter_queue.is_some()) {
-            Some(crate::producer::shared::producer_of(&app)?)
+            Some(crate::producer::shared::producer_of(app)?)
         } else {
             None
         };
@@ -153,42 +225,20 @@ pub(crate) async fn spawn(app: App) -> Result<ServerHandle> {
             config: app.config_arc(),
             monitor: app.monitor().clone(),
             runtime: runtime.clone(),
-            activity: activity.clone(),
+            activity: handle.supervisor.activity.clone(),
             pool: pool.clone(),
             dlq_producer,
-            quiet: quiet.clone(),
+            quiet: handle.quiet.clone(),
             clock: Clock::default(),
             scope: None,
         };
-        let listener = GroupListener::subscribe(shared, &brokers)?;
-        let (done_tx, done_rx) = oneshot::channel();
-        let stop = stop.clone();
-        let released = released_tx.clone();
-        std::thread::Builder::new()
-            .name(format!("karafka-{}", group.name))
-            .spawn(move || {
-                listener.run(&stop);
-                // The group is left; destroying the client may take a while longer.
-                let _ = done_tx.send(());
-                drop(listener);
-                let _ = released.send(());
-            })
-            .map_err(|e| Error::io("starting a fetch thread", e))?;
-        groups.push((group.name.clone(), done_rx));
+        let supervisor = handle.supervisor.group(group.name.clone());
+        let listener = subscribe(shared, &handle.brokers, supervisor)?;
+        handle
+            .supervisor
+            .spawn(group.name.clone(), listener, released.clone())?;
     }
-    tracing::info!(target: "karafka", "Running Karafka server {}", std::process::id());
-    app.status_changed(AppStatus::Running);
-    Ok(ServerHandle {
-        app,
-        stop,
-        quiet,
-        fetch_threads: groups.len(),
-        groups,
-        activity,
-        brokers,
-        embedded,
-        released: released_rx,
-    })
+    Ok(())
 }
 
 /// Configured brokers, or in development an embedded broker: the one another
@@ -261,3 +311,6 @@ impl ShutdownSignals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

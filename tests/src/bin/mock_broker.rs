@@ -2,10 +2,16 @@
 //! must outlive the server they kill. Arguments are `topic:partitions` pairs;
 //! it creates them, prints `bootstrap <host:port>` on stdout and stays up
 //! until its stdin closes (the test dropped it) or it is killed.
+//!
+//! Lines on stdin inject faults: `fence-heartbeat` answers the next group
+//! heartbeat with FENCED_INSTANCE_ID, which is fatal to the consumer that sent
+//! it (librdkafka gives up the client, as for a static member fenced by a newer
+//! one with the same `group.instance.id`).
 
 use std::io::{BufRead, Write};
 
 use karafka::embedded::EmbeddedBroker;
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 
 fn main() -> anyhow::Result<()> {
     let broker = EmbeddedBroker::start()?;
@@ -24,7 +30,14 @@ fn main() -> anyhow::Result<()> {
     drop(stdout);
     // Returns at end of input: the parent is gone or done with the broker.
     for line in std::io::stdin().lock().lines() {
-        line?;
+        match line?.trim() {
+            "fence-heartbeat" => broker.mock().request_errors(
+                RDKafkaApiKey::Heartbeat,
+                &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID],
+            ),
+            "" => {}
+            other => eprintln!("mock_broker: unknown command `{other}`"),
+        }
     }
     drop(broker);
     Ok(())

@@ -1,6 +1,6 @@
 //! A small HTTP/1.1 endpoint on the app's tokio runtime: `GET /metrics`
 //! (Prometheus text) and `GET /live` (also `/health`): 200 while every fetch
-//! loop iterates, 503 naming the stalled groups. One request per connection.
+//! loop iterates, 503 naming the stalled or failed groups. One request per connection.
 
 use std::net::SocketAddr;
 use std::time::Duration;

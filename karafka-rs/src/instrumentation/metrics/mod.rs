@@ -1,5 +1,6 @@
 //! `MetricsListener`: Prometheus metrics of consumption, errors, lag and
-//! rebalances, and a liveness check of the fetch loops, served over HTTP
+//! rebalances, and a liveness check of the fetch loops (stalled, or failed:
+//! `connection.listener.fetch_loop.error`), served over HTTP
 //! (`server --metrics 127.0.0.1:9394`, or [`MetricsListener::serve`]).
 //!
 //! The figures live in memory and are updated from events (per batch, never per
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::{
     AppStatusChanged, ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry,
-    DeadLetterQueueDispatched, ErrorOccurred, EventKind, FetchLoop, Listener, Rebalance,
+    DeadLetterQueueDispatched, ErrorOccurred, ErrorType, EventKind, FetchLoop, Listener, Rebalance,
     Statistics,
 };
 use crate::config::Config;
@@ -49,22 +50,26 @@ struct Inner {
     started: Instant,
     /// Per consumer group: nanoseconds from `started` to its fetch loop's last iteration.
     loops: RwLock<HashMap<Arc<str>, AtomicU64>>,
+    /// Consumer groups whose fetch thread failed, with why, in the order they failed.
+    failed: Mutex<Vec<(Arc<str>, String)>>,
     registry: Mutex<Registry>,
 }
 
-/// Whether every fetch loop iterated recently enough.
+/// Whether every fetch loop iterated recently enough and none failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Liveness {
     /// The limit a fetch loop may go without iterating.
     pub timeout: Duration,
     /// Consumer groups whose fetch loop has not iterated within the limit, with how long it has been.
     pub stalled: Vec<(Arc<str>, Duration)>,
+    /// Consumer groups whose fetch thread failed (a panic or a fatal client error), with why.
+    pub failed: Vec<(Arc<str>, String)>,
 }
 
 impl Liveness {
-    /// Whether no fetch loop has stalled.
+    /// Whether no fetch loop has stalled or failed.
     pub fn is_alive(&self) -> bool {
-        self.stalled.is_empty()
+        self.stalled.is_empty() && self.failed.is_empty()
     }
 }
 
@@ -73,18 +78,16 @@ impl std::fmt::Display for Liveness {
         if self.is_alive() {
             return f.write_str("ok");
         }
-        let stalled: Vec<String> = self
-            .stalled
-            .iter()
-            .map(|(group, idle)| {
-                format!(
-                    "consumer group {group}: no fetch loop iteration for {} ms (limit {} ms)",
-                    idle.as_millis(),
-                    self.timeout.as_millis()
-                )
-            })
-            .collect();
-        write!(f, "stalled: {}", stalled.join("; "))
+        let failed = self.failed.iter().map(|(_, why)| format!("failed: {why}"));
+        let stalled = self.stalled.iter().map(|(group, idle)| {
+            format!(
+                "stalled: consumer group {group}: no fetch loop iteration for {} ms (limit {} ms)",
+                idle.as_millis(),
+                self.timeout.as_millis()
+            )
+        });
+        let problems: Vec<String> = failed.chain(stalled).collect();
+        f.write_str(&problems.join("; "))
     }
 }
 
@@ -120,6 +123,7 @@ impl MetricsListener {
                 settings,
                 started: Instant::now(),
                 loops: RwLock::new(HashMap::new()),
+                failed: Mutex::new(Vec::new()),
                 registry: Mutex::new(Registry::default()),
             }),
         }
@@ -149,15 +153,25 @@ impl MetricsListener {
         self.registry().render(&idle)
     }
 
-    /// Whether every fetch loop iterated within the liveness limit.
+    /// Whether every fetch loop iterated within the liveness limit and none failed.
     pub fn liveness(&self) -> Liveness {
         let timeout = self.inner.settings.liveness_timeout;
+        let failed = self
+            .inner
+            .failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let stalled = self
             .idle_times()
             .into_iter()
-            .filter(|(_, idle)| *idle > timeout)
+            .filter(|(group, idle)| *idle > timeout && !failed.iter().any(|(g, _)| g == group))
             .collect();
-        Liveness { timeout, stalled }
+        Liveness {
+            timeout,
+            stalled,
+            failed,
+        }
     }
 
     fn idle_times(&self) -> Vec<(Arc<str>, Duration)> {
@@ -299,6 +313,16 @@ impl Listener for MetricsListener {
 
     fn on_error_occurred(&self, event: &ErrorOccurred) {
         self.registry().error(event);
+        if event.error_type == ErrorType::ConnectionListenerFetchLoop {
+            let group = event
+                .consumer_group
+                .clone()
+                .unwrap_or_else(|| Arc::from(""));
+            let mut failed = self.inner.failed.lock().unwrap_or_else(|e| e.into_inner());
+            if !failed.iter().any(|(g, _)| *g == group) {
+                failed.push((group, event.error.clone()));
+            }
+        }
     }
 }
 
