@@ -1,5 +1,5 @@
 //! karafka-rs benchmarks: `cargo run --release -p karafka-bench -- --broker embedded --scenario io`
-//! (or `--scenario metrics`).
+//! (or `--scenario metrics`, `--scenario swarm`, ...).
 //!
 //! Each figure is printed as one JSON line on stdout,
 //! `{"name":"io_c10","value":9500,"unit":"msg/s"}`; progress goes to stderr.
@@ -18,6 +18,7 @@ mod lifecycle;
 mod memory;
 mod metrics;
 mod report;
+mod swarm;
 mod throughput;
 
 use clap::{Parser, ValueEnum};
@@ -48,6 +49,8 @@ enum Scenario {
     Io,
     /// Throughput of a trivial consumer with and without the MetricsListener.
     Metrics,
+    /// Throughput of `server --swarm 2` against one server process (the same app binary).
+    Swarm,
 }
 
 #[derive(Debug, Parser)]
@@ -66,6 +69,10 @@ struct Args {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    if let Some(dir) = std::env::var_os(swarm::APP_ENV) {
+        // This binary as the app of the swarm scenario (supervisor or node).
+        return swarm::app_main(&dir.to_string_lossy()).await;
+    }
     let argv: Vec<String> = std::env::args().collect();
     if argv.get(1).map(String::as_str) == Some(memory::CHILD_FLAG) {
         let brokers = argv
@@ -94,8 +101,10 @@ async fn main() -> anyhow::Result<()> {
             memory::run(&broker).await?;
             lifecycle::run(&broker).await?;
             io::run(&broker).await?;
-            metrics::run(&broker).await
+            metrics::run(&broker).await?;
+            swarm::run(&broker).await
         }
         Scenario::Metrics => metrics::run(&broker).await,
+        Scenario::Swarm => swarm::run(&broker).await,
     }
 }

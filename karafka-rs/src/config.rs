@@ -150,6 +150,8 @@ pub struct Config {
     pub default_partitions: i32,
     /// librdkafka settings passed through as they are.
     pub kafka: BTreeMap<String, KafkaValue>,
+    /// `server --swarm`: how many nodes, and when to stop restarting them.
+    pub swarm: crate::swarm::SwarmSettings,
     /// Where this configuration was read from (`None`: defaults only).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -175,6 +177,7 @@ impl Default for Config {
             auto_create_topics: None,
             default_partitions: 3,
             kafka: BTreeMap::new(),
+            swarm: crate::swarm::SwarmSettings::default(),
             source: None,
         }
     }
@@ -287,6 +290,9 @@ impl Config {
         }
         if self.default_partitions < 1 {
             return Err(fail("default_partitions", "must be at least 1".into()));
+        }
+        if let Some((key, reason)) = self.swarm.problem() {
+            return Err(fail(key, reason));
         }
         for (key, why) in RESERVED_KAFKA_KEYS {
             if self.kafka.contains_key(*key) {

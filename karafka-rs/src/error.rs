@@ -148,6 +148,9 @@ pub enum Error {
         /// The last error.
         error: String,
     },
+    /// A swarm (`server --swarm`) could not run its nodes, or gave up restarting them.
+    #[error("swarm: {0}")]
+    Swarm(String),
     /// A failure inside karafka itself (a background task that died).
     #[error("internal error: {0}")]
     Internal(String),

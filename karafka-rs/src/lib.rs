@@ -112,6 +112,7 @@ pub mod redaction;
 pub mod responders;
 pub mod routing;
 mod server;
+pub mod swarm;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

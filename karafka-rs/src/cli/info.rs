@@ -23,6 +23,12 @@ pub(super) fn render(app: &App) -> String {
             config.max_messages, config.max_wait_time
         ),
     ];
+    if let Some(nodes) = config.swarm.nodes {
+        lines.push(format!(
+            "Swarm: {nodes} nodes, at most {} restarts within {} ms",
+            config.swarm.max_restarts, config.swarm.restart_window
+        ));
+    }
     if !config.kafka.is_empty() {
         let settings: Vec<String> = config
             .kafka

@@ -28,6 +28,7 @@ Examples:
   app server                                   run every consumer group
   app s --consumer-groups example --topics users
   app server --metrics 127.0.0.1:9394          with Prometheus metrics and /live
+  app server --swarm 4                         four supervised server processes
   app info                                     versions, settings and routes
   app routes                                   the routing table
   app asyncapi --format yaml                   the AsyncAPI 3.0 document of the app
@@ -55,7 +56,7 @@ enum Commands {
     /// Runs the consumers until SIGINT or SIGTERM
     #[command(
         visible_alias = "s",
-        after_help = "Examples:\n  app server\n  app server --consumer-groups example,audit\n  app server --topics users --env production\n  app server --metrics 127.0.0.1:9394"
+        after_help = "Examples:\n  app server\n  app server --consumer-groups example,audit\n  app server --topics users --env production\n  app server --metrics 127.0.0.1:9394\n  app server --swarm 4 --metrics 0.0.0.0:9394   supervisor on 9394, nodes on 9395-9398"
     )]
     Server {
         /// Only these consumer groups (comma separated or repeated)
@@ -68,6 +69,10 @@ enum Commands {
         /// on http://ADDR/live (e.g. 127.0.0.1:9394; port 0 picks a free one)
         #[arg(long, value_name = "ADDR")]
         metrics: Option<String>,
+        /// Run N server processes under a supervisor that restarts them
+        /// (overrides swarm.nodes); with --metrics, node N serves on port + N
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        swarm: Option<u16>,
     },
     /// Shows versions, settings (secrets filtered), brokers and routes
     #[command(
@@ -135,6 +140,8 @@ enum Commands {
 
 /// Parses the command line and runs the chosen command.
 pub(crate) async fn run(app: App) -> anyhow::Result<()> {
+    // Read before anything sets the process title (which overwrites the arguments).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let name = std::env::args()
         .next()
         .and_then(|arg0| {
@@ -166,6 +173,7 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
             consumer_groups,
             topics,
             metrics,
+            swarm,
         } => {
             let mut routes = app.routes().clone();
             if !consumer_groups.is_empty() {
@@ -177,7 +185,18 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
                 routes = routes.only_topics(&names)?;
             }
             let app = app.with_routes(routes);
-            let (app, _endpoint) = match metrics {
+            let nodes = swarm.map(usize::from);
+            if let Some(plan) = crate::swarm::Plan::for_server(&app, &argv, nodes, metrics.clone())
+            {
+                return finish_server(crate::swarm::run(app, plan).await);
+            }
+            let metrics = match (metrics, crate::swarm::node_number()) {
+                (Some(address), Some(node)) => {
+                    Some(crate::swarm::node::metrics_address(&address, node)?)
+                }
+                (metrics, _) => metrics,
+            };
+            let (app, endpoint) = match metrics {
                 Some(address) => {
                     let listener = MetricsListener::for_config(app.config());
                     let endpoint = listener.serve(address.as_str()).await?;
@@ -190,6 +209,12 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
                 }
                 None => (app, None),
             };
+            let bound = endpoint.as_ref().map(|e| e.local_addr());
+            let app = match crate::swarm::node::join(bound)? {
+                Some(reporter) => app.listener(reporter),
+                None => app,
+            };
+            let _endpoint = endpoint;
             server(app).await
         }
         Commands::Info => {
@@ -226,7 +251,12 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
 /// Runs the server until a signal stops it; past `shutdown_timeout` (or on a
 /// second signal) the process exits 2, after a consumer group failed it exits 1.
 async fn server(app: App) -> anyhow::Result<()> {
-    match app.run().await {
+    finish_server(app.run().await)
+}
+
+/// A server's (or swarm's) outcome: past `shutdown_timeout` the process exits 2.
+fn finish_server(outcome: crate::Result<()>) -> anyhow::Result<()> {
+    match outcome {
         Err(error @ Error::ShutdownTimeout { .. }) => {
             tracing::error!(target: "karafka", "Forced shutdown: {error}");
             std::process::exit(EXIT_FORCED_SHUTDOWN);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::config::Backend;
 
 pub use super::statistics::{PartitionStatistics, Statistics};
+pub use super::swarm::{SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted};
 
 /// Topic-partitions affected by a rebalance, grouped by topic.
 pub type Partitions = Vec<(Arc<str>, Vec<i32>)>;
@@ -129,6 +130,12 @@ event_kinds! {
     ProcessNoticeSignal => "process.notice_signal", on_process_notice_signal, ProcessNoticeSignal;
     /// Something failed; processing goes on.
     ErrorOccurred => "error.occurred", on_error_occurred, ErrorOccurred;
+    /// A swarm supervisor started a node (`server --swarm`).
+    SwarmNodeStarted => "swarm.node.started", on_swarm_node_started, SwarmNodeStarted;
+    /// A swarm node's process ended; says whether and when it restarts.
+    SwarmNodeExited => "swarm.node.exited", on_swarm_node_exited, SwarmNodeExited;
+    /// A swarm node stopped reporting or its fetch loops stalled; it is killed and restarted.
+    SwarmNodeStalled => "swarm.node.stalled", on_swarm_node_stalled, SwarmNodeStalled;
 }
 
 impl Event {

@@ -35,12 +35,14 @@ pub mod metrics;
 pub mod proctitle;
 mod statistics;
 mod stdout;
+mod swarm;
 
 pub use events::{
     AppStatus, AppStatusChanged, ConsumerConsume, ConsumerConsumed, ConsumerConsumingPause,
     ConsumerConsumingRetry, ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, ErrorType,
     Event, EventKind, FetchLoop, FetchLoopReceived, PartitionStatistics, Partitions, PauseReason,
     ProcessNoticeSignal, ProducerDelivered, Rebalance, ResponderResponded, Statistics,
+    SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted,
 };
 pub use metrics::{Liveness, MetricsListener, MetricsServer};
 pub use proctitle::ProctitleListener;
@@ -261,7 +263,7 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::from_name(kind.name()), Some(*kind));
         }
-        assert_eq!(EventKind::COUNT, 22);
+        assert_eq!(EventKind::COUNT, 25);
     }
 
     #[test]

@@ -21,7 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{AppStatusChanged, EventKind, Listener};
 
-/// Sets the process title to `karafka <client_id> (<status>)` on every `app.*` event.
+/// Sets the process title to `karafka <client_id> (<status>)` on every `app.*`
+/// event (`karafka <client_id> node <n> (<status>)` in a swarm node).
 #[derive(Debug, Default)]
 pub struct ProctitleListener {
     warned: AtomicBool,
@@ -34,7 +35,14 @@ impl ProctitleListener {
     }
 
     fn set(&self, event: &AppStatusChanged) {
-        let title = format!("karafka {} ({})", event.client_id, event.status.name());
+        let title = match crate::swarm::node_number() {
+            Some(node) => format!(
+                "karafka {} node {node} ({})",
+                event.client_id,
+                event.status.name()
+            ),
+            None => format!("karafka {} ({})", event.client_id, event.status.name()),
+        };
         if let Err(error) = set_process_title(&title) {
             if !self.warned.swap(true, Ordering::Relaxed) {
                 tracing::warn!(target: "karafka", "cannot set the process title to `{title}`: {error}");

@@ -243,7 +243,7 @@ fn start_groups(
 
 /// Configured brokers, or in development an embedded broker: the one another
 /// command of this app already runs, or a new one with the routed topics.
-fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
+pub(crate) fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroker>)> {
     let config = app.config();
     if !config.brokers.is_empty() {
         return Ok((config.brokers.join(","), None));

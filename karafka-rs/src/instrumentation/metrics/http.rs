@@ -42,38 +42,64 @@ impl Drop for MetricsServer {
     }
 }
 
+/// What the endpoint serves: Prometheus text for `/metrics` and the verdict of `/live`.
+pub(crate) trait Exposition: Send + Sync + 'static {
+    /// Every metric in the Prometheus text exposition format.
+    fn metrics(&self) -> String;
+    /// Whether the process is alive, and a line saying why (or why not).
+    fn live(&self) -> (bool, String);
+}
+
+impl Exposition for MetricsListener {
+    fn metrics(&self) -> String {
+        self.render()
+    }
+
+    fn live(&self) -> (bool, String) {
+        let liveness = self.liveness();
+        (liveness.is_alive(), liveness.to_string())
+    }
+}
+
 impl MetricsListener {
     /// Serves `/metrics` and `/live` on `address` (such as `127.0.0.1:9394`), on
     /// the current tokio runtime, until the returned server is dropped.
     pub async fn serve(&self, address: impl ToSocketAddrs) -> Result<MetricsServer> {
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|e| Error::io("binding the metrics endpoint", e))?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|e| Error::io("reading the metrics endpoint's address", e))?;
-        let metrics = self.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                match listener.accept().await {
-                    Ok((stream, _)) => {
-                        let metrics = metrics.clone();
-                        tokio::spawn(async move {
-                            if let Err(error) = respond(&metrics, stream).await {
-                                tracing::debug!(target: "karafka", "metrics request failed: {error}");
-                            }
-                        });
-                    }
-                    // Out of file descriptors and the like: wait rather than spin.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-                }
-            }
-        });
-        Ok(MetricsServer { local_addr, task })
+        serve(std::sync::Arc::new(self.clone()), address).await
     }
 }
 
-async fn respond(metrics: &MetricsListener, mut stream: TcpStream) -> std::io::Result<()> {
+/// Serves `exposition` on `address` until the returned server is dropped.
+pub(crate) async fn serve(
+    exposition: std::sync::Arc<dyn Exposition>,
+    address: impl ToSocketAddrs,
+) -> Result<MetricsServer> {
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|e| Error::io("binding the metrics endpoint", e))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the metrics endpoint's address", e))?;
+    let task = tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let exposition = exposition.clone();
+                    tokio::spawn(async move {
+                        if let Err(error) = respond(&*exposition, stream).await {
+                            tracing::debug!(target: "karafka", "metrics request failed: {error}");
+                        }
+                    });
+                }
+                // Out of file descriptors and the like: wait rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    });
+    Ok(MetricsServer { local_addr, task })
+}
+
+async fn respond(exposition: &dyn Exposition, mut stream: TcpStream) -> std::io::Result<()> {
     let head = match tokio::time::timeout(READ_TIMEOUT, read_head(&mut stream)).await {
         Ok(head) => head?,
         Err(_) => return Ok(()),
@@ -83,15 +109,15 @@ async fn respond(metrics: &MetricsListener, mut stream: TcpStream) -> std::io::R
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let path = target.split('?').next().unwrap_or(target);
     let (status, content_type, body) = match (method, path) {
-        ("GET" | "HEAD", "/metrics") => ("200 OK", METRICS_CONTENT_TYPE, metrics.render()),
+        ("GET" | "HEAD", "/metrics") => ("200 OK", METRICS_CONTENT_TYPE, exposition.metrics()),
         ("GET" | "HEAD", "/live" | "/health") => {
-            let liveness = metrics.liveness();
-            let status = if liveness.is_alive() {
+            let (alive, verdict) = exposition.live();
+            let status = if alive {
                 "200 OK"
             } else {
                 "503 Service Unavailable"
             };
-            (status, "text/plain; charset=utf-8", format!("{liveness}\n"))
+            (status, "text/plain; charset=utf-8", format!("{verdict}\n"))
         }
         ("GET" | "HEAD", _) => (
             "404 Not Found",

@@ -11,6 +11,7 @@ mod http;
 mod registry;
 
 pub use http::MetricsServer;
+pub(crate) use http::{serve, Exposition};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -109,12 +110,7 @@ impl MetricsListener {
 
     /// Metrics whose liveness limit is the app's `max.poll.interval.ms` (from `[kafka]`, else 5 minutes).
     pub fn for_config(config: &Config) -> Self {
-        let limit = config
-            .kafka
-            .get("max.poll.interval.ms")
-            .and_then(|v| v.to_string().parse::<u64>().ok())
-            .map_or(DEFAULT_MAX_POLL_INTERVAL, Duration::from_millis);
-        MetricsListener::new().liveness_timeout(limit)
+        MetricsListener::new().liveness_timeout(max_poll_interval(config))
     }
 
     fn with(settings: Settings) -> Self {
@@ -202,6 +198,15 @@ impl MetricsListener {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The app's `max.poll.interval.ms` (from `[kafka]`, else librdkafka's 5 minutes).
+pub(crate) fn max_poll_interval(config: &Config) -> Duration {
+    config
+        .kafka
+        .get("max.poll.interval.ms")
+        .and_then(|v| v.to_string().parse::<u64>().ok())
+        .map_or(DEFAULT_MAX_POLL_INTERVAL, Duration::from_millis)
 }
 
 impl std::fmt::Debug for MetricsListener {
