@@ -69,6 +69,7 @@
 //! | instrumentation: events, listeners, metrics | [`instrumentation`] ([`Event`], [`Listener`], [`StdoutListener`], [`MetricsListener`]) |
 //! | the command line (`server`, `info`, `routes`, `topics`, `asyncapi`, ...) | [`App::run_cli`] |
 //! | topics on the cluster | [`admin`] |
+//! | several server processes under one supervisor (`server --swarm`) | [`swarm`] |
 //! | the embedded development broker | [`embedded`] |
 //! | the app as an AsyncAPI 3.0 document | [`asyncapi`] |
 //! | logging to stderr with `RUST_LOG` | [`logging`] |
