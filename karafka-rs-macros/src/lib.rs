@@ -6,7 +6,16 @@
 
 use proc_macro::TokenStream;
 
+/// Keeps the route options table as text, for the DSL and the runtime to read.
+macro_rules! route_options {
+    ($($table:tt)*) => {
+        /// The route options table's tokens.
+        pub(crate) const TABLE: &str = stringify!($($table)*);
+    };
+}
+
 mod responder;
+mod route_options;
 mod routes;
 
 /// Declares consumer groups and the topics they consume, and registers them with the karafka runtime.
@@ -59,4 +68,16 @@ pub fn derive_responder(input: TokenStream) -> TokenStream {
     responder::derive(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// Hands the route options table (`src/route_options.rs`) to the macro
+/// `callback`: `__route_options!(define)` expands to `define! { <table> }`.
+/// How the runtime derives `RouteOptions`, the resolved `Topic` and the rest
+/// from the same table as the DSL; not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __route_options(callback: TokenStream) -> TokenStream {
+    let callback = proc_macro2::TokenStream::from(callback);
+    let table = routes::table::tokens();
+    quote::quote!(#callback! { #table }).into()
 }

@@ -1,18 +1,21 @@
-//! [`App`]: configuration, routes and listeners together; the entry point of a karafka app.
+//! [`App`]: configuration, routes and listeners together, as plain data.
+//!
+//! Running it lives above: [`App::spawn`] and [`App::run`] in `server`,
+//! [`App::run_cli`] in `cli`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::{Config, LoadOptions, CONFIG_FILE};
+use crate::current_app::{self, Registration};
 use crate::embedded::EmbeddedBroker;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::instrumentation::{
     AppStatus, AppStatusChanged, Event, EventKind, HandlerOutcome, Listener, Monitor,
 };
-use crate::producer::{shared, Producer};
+use crate::producer::Producer;
 use crate::routing::definition::RouteSource;
 use crate::routing::Routes;
-use crate::server::{self, ServerHandle};
 
 /// A karafka application: what `karafka.rb` and `Karafka::App` are in Karafka.
 #[derive(Clone, Debug)]
@@ -30,13 +33,16 @@ impl App {
     /// The root is `KARAFKA_ROOT` if set, else the current directory if it holds a
     /// `karafka.toml`, else the directory of the crate that declared the routes.
     /// The loaded app becomes the process's current app: the one whose shared
-    /// producer responders use.
+    /// producer responders use. `--config PATH` and `--env NAME` on the command
+    /// line (else `KARAFKA_CONFIG`, `KARAFKA_ENV`) choose the file and environment.
     pub fn load() -> Result<App> {
         let root = app_root();
-        let config = Config::load(&root)?;
+        let config = Config::load_with(&root, &LoadOptions::from_command_line(), |name| {
+            std::env::var(name).ok()
+        })?;
         let routes = Routes::collect(&config)?;
         let app = App::new(root, config, routes);
-        shared::adopt(&app);
+        current_app::adopt(app.registration());
         Ok(app)
     }
 
@@ -66,36 +72,76 @@ impl App {
     /// Registers a listener for every event it listens to (see [`Listener`]).
     pub fn listener(mut self, listener: impl Listener) -> Self {
         self.monitor.register(listener);
-        shared::refresh(&self);
+        current_app::refresh(self.registration());
         self
     }
 
-    /// This app in environment `env` (what `--env` does): same settings and
-    /// routes, validated again; it becomes the process's current app.
+    /// This app in environment `env` (what `--env` does): its configuration
+    /// file read again with that environment's table; it becomes the process's
+    /// current app.
     pub fn in_environment(&self, env: &str) -> Result<App> {
-        let mut config = (*self.config).clone();
-        config.environment = env.to_owned();
-        config.validate()?;
+        let options = LoadOptions {
+            file: self.config.source.clone(),
+            environment: Some(env.to_owned()),
+        };
+        let config = match &self.config.source {
+            Some(_) => Config::load_with(&self.root, &options, |name| std::env::var(name).ok())?,
+            None => {
+                let mut config = (*self.config).clone();
+                config.environment = env.to_owned();
+                config.validate()?;
+                config
+            }
+        };
+        self.reconfigured(config)
+    }
+
+    /// This app with the configuration file at `path` (what `--config` does),
+    /// in `env` when given; it becomes the process's current app.
+    pub fn with_config_file(&self, path: &Path, env: Option<&str>) -> Result<App> {
+        let options = LoadOptions {
+            file: Some(path.to_owned()),
+            environment: env.map(str::to_owned),
+        };
+        let config = Config::load_with(&self.root, &options, |name| std::env::var(name).ok())?;
+        self.reconfigured(config)
+    }
+
+    /// This app with `config`; routes resolved again when a setting they depend on changed.
+    fn reconfigured(&self, config: Config) -> Result<App> {
+        let old = &self.config;
+        let routes = if config.client_id == old.client_id
+            && config.backend == old.backend
+            && config.max_messages == old.max_messages
+        {
+            self.routes.clone()
+        } else {
+            Routes::collect(&config)?
+        };
         let app = App {
             root: self.root.clone(),
             config: Arc::new(config),
-            routes: self.routes.clone(),
+            routes,
             monitor: self.monitor.clone(),
         };
-        shared::adopt(&app);
+        current_app::adopt(app.registration());
         Ok(app)
     }
 
     /// This app with `routes` instead of its own (a subset, for `server --topics`).
     pub fn with_routes(mut self, routes: Routes) -> App {
         self.routes = routes;
-        shared::refresh(&self);
+        current_app::refresh(self.registration());
         self
     }
 
-    /// Whether `other` is this app (or a clone of it).
-    pub(crate) fn same_as(&self, other: &App) -> bool {
-        Arc::ptr_eq(&self.config, &other.config)
+    /// What the process keeps of this app while it is the current app.
+    pub(crate) fn registration(&self) -> Registration {
+        Registration {
+            root: self.root.clone(),
+            config: self.config.clone(),
+            monitor: self.monitor.clone(),
+        }
     }
 
     /// Subscribes `handler` to the event named `event`, as Karafka's
@@ -115,7 +161,7 @@ impl App {
         R: HandlerOutcome,
     {
         self.monitor.subscribe(event, handler)?;
-        shared::refresh(&self);
+        current_app::refresh(self.registration());
         Ok(self)
     }
 
@@ -165,49 +211,24 @@ impl App {
     /// The brokers other commands use: the configured ones, or the running
     /// embedded broker of this app in development.
     pub fn bootstrap_servers(&self) -> Result<String> {
-        if !self.config.brokers.is_empty() {
-            return Ok(self.config.brokers.join(","));
-        }
-        if !self.config.is_development() {
-            return Err(server::no_brokers(self));
-        }
-        EmbeddedBroker::discover(&self.root, &self.config.client_id).ok_or_else(|| {
-            Error::Embedded(format!(
-                "no brokers configured and no embedded broker running for the app in {} (client_id `{}`): start `server` or `broker` first, or set KARAFKA_BROKERS",
-                self.root.display(),
-                self.config.client_id
-            ))
-        })
+        crate::embedded::app_brokers(&self.root, &self.config)
     }
 
     /// The process's shared producer, connected to this app's brokers (created on
     /// first use); makes this app the one responders use.
     pub fn producer(&self) -> Result<Producer> {
-        shared::producer_of(self)
+        current_app::producer_of(self.registration())
     }
+}
 
-    /// Boots the server on the current tokio runtime and returns once it is running;
-    /// it shares the runtime (and the process) with whatever else the app runs.
-    /// The app becomes the process's current app, its shared producer connected
-    /// to the server's brokers; stopping the server flushes and releases it.
-    pub async fn spawn(&self) -> Result<ServerHandle> {
-        self.status_changed(AppStatus::Initialized);
-        server::spawn(self.clone()).await
-    }
-
-    /// Runs the server until SIGINT or SIGTERM, then stops it gracefully;
-    /// SIGTSTP first puts it in quiet mode (see [`ServerHandle::quiet`]). A second
-    /// SIGINT or SIGTERM during the stop exits the process at once with code 2,
-    /// naming what was still running. When a consumer group fails (see
-    /// [`ServerHandle::wait`]) the server stops and this returns
-    /// [`Error::ServerFailed`].
-    pub async fn run(&self) -> Result<()> {
-        server::run(self).await
-    }
-
-    /// Parses the command line and runs the chosen command (`server`, `produce`, ...).
-    pub async fn run_cli(self) -> anyhow::Result<()> {
-        crate::cli::run(self).await
+impl EmbeddedBroker {
+    /// Creates the topics `app`'s routes declare, with their declared partitions
+    /// (the mock cluster has no CreateTopics API, so `topics migrate` cannot).
+    pub fn create_declared_topics(&self, app: &App) -> Result<()> {
+        for topic in app.routes().declared_topics() {
+            self.create_topic(&topic.name, topic.partitions(app.config()))?;
+        }
+        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, DefaultProducerContext, Producer as _};
 use rdkafka::ClientConfig;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// A running mock cluster with one broker; it stops when dropped.
@@ -53,15 +54,6 @@ impl EmbeddedBroker {
         self.mock()
             .create_topic(topic, partitions, 1)
             .map_err(|e| Error::Embedded(format!("cannot create topic `{topic}`: {e}")))
-    }
-
-    /// Creates the topics `app`'s routes declare, with their declared partitions
-    /// (the mock cluster has no CreateTopics API, so `topics migrate` cannot).
-    pub fn create_declared_topics(&self, app: &crate::App) -> Result<()> {
-        for topic in app.routes().declared_topics() {
-            self.create_topic(&topic.name, topic.partitions(app.config()))?;
-        }
-        Ok(())
     }
 
     /// The mock cluster's own API, for fault injection in tests.
@@ -110,6 +102,36 @@ impl std::fmt::Debug for EmbeddedBroker {
         f.debug_struct("EmbeddedBroker")
             .field("bootstrap_servers", &self.bootstrap_servers)
             .finish()
+    }
+}
+
+/// The brokers of the app at `root` for clients other than its server: the
+/// configured ones, or in development the app's running embedded broker.
+pub(crate) fn app_brokers(root: &Path, config: &Config) -> Result<String> {
+    if !config.brokers.is_empty() {
+        return Ok(config.brokers.join(","));
+    }
+    if !config.is_development() {
+        return Err(no_brokers(config));
+    }
+    EmbeddedBroker::discover(root, &config.client_id).ok_or_else(|| {
+        Error::Embedded(format!(
+            "no brokers configured and no embedded broker running for the app in {} (client_id `{}`): start `server` or `broker` first, or set KARAFKA_BROKERS",
+            root.display(),
+            config.client_id
+        ))
+    })
+}
+
+/// The error of an app without brokers outside development.
+pub(crate) fn no_brokers(config: &Config) -> Error {
+    Error::Config {
+        file: config.origin(),
+        key: "brokers".into(),
+        reason: format!(
+            "no brokers configured for environment `{}`; set `brokers` or KARAFKA_BROKERS (the embedded broker runs only in development and test)",
+            config.environment
+        ),
     }
 }
 

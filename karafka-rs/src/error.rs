@@ -1,6 +1,7 @@
 //! The library's one error type and its `Result` alias.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A boxed error from user code or a custom deserializer.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -120,7 +121,7 @@ pub enum Error {
     #[error("the server stopped: {reason}")]
     ServerFailed {
         /// Which group failed, and how.
-        reason: crate::server::StopReason,
+        reason: StopReason,
     },
     /// A subscription named an event that is not in the registry.
     #[error("unknown event `{name}`; known events: {known}")]
@@ -151,6 +152,21 @@ pub enum Error {
     /// A swarm (`server --swarm`) could not run its nodes, or gave up restarting them.
     #[error("swarm: {0}")]
     Swarm(String),
+    /// A cluster administration request failed or was refused.
+    #[error("{0}")]
+    Admin(String),
+    /// A consumer group's offsets cannot be changed while it has members.
+    #[error("cannot {action} group `{group}` while it has active members (state {state}, {members} members): stop its consumers first")]
+    GroupActive {
+        /// The group.
+        group: String,
+        /// What was refused (`seek`, `delete`, ...).
+        action: String,
+        /// Its state, as the coordinator reports it.
+        state: String,
+        /// How many members it has.
+        members: usize,
+    },
     /// A failure inside karafka itself (a background task that died).
     #[error("internal error: {0}")]
     Internal(String),
@@ -184,6 +200,17 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+}
+
+/// The message of a panic payload (user code or a listener that panicked).
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
     }
 }
 
@@ -221,5 +248,57 @@ impl From<String> for Error {
 impl From<&str> for Error {
     fn from(message: &str) -> Self {
         Error::User(message.into())
+    }
+}
+
+/// Why a server stopped on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// A consumer group's fetch thread panicked outside user code.
+    FetchThreadPanicked {
+        /// The group whose thread panicked.
+        consumer_group: Arc<str>,
+        /// The panic's message.
+        message: String,
+    },
+    /// A consumer group's Kafka client hit a fatal error (such as a static member
+    /// fenced by another with the same `group.instance.id`) and cannot go on.
+    FatalClientError {
+        /// The group whose client failed.
+        consumer_group: Arc<str>,
+        /// librdkafka's description of the error.
+        error: String,
+    },
+}
+
+impl StopReason {
+    /// The consumer group that failed.
+    pub fn consumer_group(&self) -> &str {
+        match self {
+            StopReason::FetchThreadPanicked { consumer_group, .. }
+            | StopReason::FatalClientError { consumer_group, .. } => consumer_group,
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::FetchThreadPanicked {
+                consumer_group,
+                message,
+            } => write!(
+                f,
+                "consumer group {consumer_group}: its fetch thread panicked: {message}"
+            ),
+            StopReason::FatalClientError {
+                consumer_group,
+                error,
+            } => write!(
+                f,
+                "consumer group {consumer_group}: fatal Kafka client error: {error}"
+            ),
+        }
     }
 }

@@ -92,6 +92,30 @@
 //! `karafka-rs/examples/` in the repository, each runnable with `cargo run -p
 //! karafka-rs --example <name>`: `minimal_consumer`, `worker_pool_dlq`,
 //! `responders`, `axum` (the server embedded in an HTTP service) and `testing`.
+//!
+//! # Layers
+//!
+//! The crate reads bottom-up: each module imports only from the layers below
+//! its own, never from its own layer or above (`tests/layering.rs` checks every
+//! `crate::` path against this list, so no import cycle can form).
+//!
+//! 1. `redaction`: which settings are secret, and keeping their values out of sight
+//! 2. `error`: the one error type
+//! 3. `config`, `logging`: `karafka.toml` and the tracing setup
+//! 4. `client_config`, `embedded`, `messages`: librdkafka settings, the development broker, fetched messages
+//! 5. `instrumentation`: events, the monitor and listeners
+//! 6. `producer`: one idempotent librdkafka producer
+//! 7. `current_app`: the process's current app and its shared producer
+//! 8. `responders`: typed producers
+//! 9. `consumer`: the `Consumer` trait and the `Context` of each call
+//! 10. `routing`: routes, their options, and the registry they resolve to
+//! 11. `app`: `App`, configuration, routes and listeners as plain data
+//! 12. `processing`: per-partition executors, jobs, the worker pool
+//! 13. `connection`: each consumer group's Kafka consumer and fetch loop
+//! 14. `admin`: the cluster's topics (declared and their settings), consumer groups and messages
+//! 15. `server`, `testing`, `asyncapi`: running an app; the test harness beside it; the app as an AsyncAPI document
+//! 16. `swarm`: `server --swarm N`, supervised server processes
+//! 17. `cli`: the app's command line
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -99,9 +123,11 @@ pub mod admin;
 mod app;
 pub mod asyncapi;
 mod cli;
+mod client_config;
 pub mod config;
 mod connection;
 mod consumer;
+mod current_app;
 pub mod embedded;
 mod error;
 pub mod instrumentation;
@@ -123,7 +149,7 @@ pub mod testing;
 extern crate self as karafka;
 
 pub use app::App;
-pub use cli::{EXIT_FORCED_SHUTDOWN, EXIT_TOPICS_CHANGED};
+pub use cli::EXIT_TOPICS_CHANGED;
 pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};
@@ -139,7 +165,7 @@ pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
 /// The JSON Schema crate whose `JsonSchema` derive gives payload types a schema
 /// in the app's AsyncAPI document (see [`asyncapi`]).
 pub use schemars;
-pub use server::{GroupHealth, GroupState, Health, ServerHandle, StopReason};
+pub use server::{GroupHealth, GroupState, Health, ServerHandle, StopReason, EXIT_FORCED_SHUTDOWN};
 
 /// What the macros' generated code refers to; not a public API.
 #[doc(hidden)]
@@ -152,7 +178,9 @@ pub mod __private {
 
     /// What the macros use to describe payload types in AsyncAPI documents.
     pub mod asyncapi {
-        pub use crate::asyncapi::{PayloadType, Probe, ViaJsonSchema, WithoutJsonSchema};
+        pub use crate::messages::payload_type::{
+            PayloadType, Probe, ViaJsonSchema, WithoutJsonSchema,
+        };
     }
 
     /// What `#[derive(Responder)]` expands to.

@@ -2,19 +2,16 @@
 //! responders, `ctx.respond_with`, the CLI and app code. It sends records and
 //! waits for the broker's acknowledgement, within `delivery_timeout`.
 
-pub(crate) mod shared;
-
 use std::time::{Duration, Instant};
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer as _};
 
+use crate::client_config::producer_config;
 use crate::config::Config;
-use crate::connection::client::producer_config;
 use crate::error::{Error, Result};
 use crate::redaction::Redactor;
-use crate::responders::{Respond, Responded};
 
 /// How long to wait before offering a record again to a full local queue.
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(10);
@@ -72,6 +69,14 @@ pub struct Delivery {
     pub offset: i64,
 }
 
+/// Where a [`crate::testing::TestApp`]'s producer appends records instead of
+/// sending them to Kafka (its in-memory topics).
+#[cfg(feature = "testing")]
+pub(crate) trait MemorySink: Send + Sync {
+    /// Stores `record` and tells where it went.
+    fn append(&self, record: &Record) -> Result<Delivery, KafkaError>;
+}
+
 /// An idempotent producer; cheap to clone (clones share one librdkafka client).
 ///
 /// The app's shared one comes from [`App::producer`](crate::App::producer); the
@@ -89,7 +94,7 @@ enum Sink {
     Kafka(FutureProducer<Redactor>),
     /// The in-memory topics of a [`crate::testing::TestApp`].
     #[cfg(feature = "testing")]
-    Memory(std::sync::Arc<crate::testing::topics::Topics>),
+    Memory(std::sync::Arc<dyn MemorySink>),
 }
 
 impl Producer {
@@ -109,10 +114,7 @@ impl Producer {
 
     /// A producer that appends to in-memory topics (for [`crate::testing`]).
     #[cfg(feature = "testing")]
-    pub(crate) fn in_memory(
-        topics: std::sync::Arc<crate::testing::topics::Topics>,
-        config: &Config,
-    ) -> Producer {
+    pub(crate) fn in_memory(topics: std::sync::Arc<dyn MemorySink>, config: &Config) -> Producer {
         Producer {
             sink: Sink::Memory(topics),
             delivery_timeout: config.delivery_wait(),
@@ -127,13 +129,6 @@ impl Producer {
     /// Sends `record` and waits until the broker acknowledged it.
     pub async fn send(&self, record: &Record) -> Result<Delivery> {
         self.enqueue(record).await?.delivered().await
-    }
-
-    /// Runs `responder` on `input` and sends what it produced through this producer,
-    /// waiting for every acknowledgement (see [`crate::responders::call`]).
-    pub async fn respond<R: Respond>(&self, responder: &R, input: &R::Input) -> Result<Responded> {
-        let response = crate::responders::prepare(responder, input)?;
-        crate::responders::deliver(self.clone(), response, shared::monitor()).await
     }
 
     /// Waits until every message handed to the producer is delivered or failed, up

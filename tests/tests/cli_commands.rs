@@ -207,6 +207,24 @@ fn broker_runs_standalone_and_the_apps_other_commands_find_it() {
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.starts_with("products/"), "{out}");
     assert!(out.ends_with("@0 - {\"sku\":1}\n"), "{out}");
+    for sku in [2, 3] {
+        let payload = format!("{{\"sku\":{sku}}}");
+        let (code, out, err) = catalog(
+            dir.path(),
+            &["produce", "products", &payload, "--partition", "1"],
+        );
+        assert_eq!(code, Some(0), "{out}{err}");
+    }
+    let (code, out, err) = catalog(
+        dir.path(),
+        &["consume", "products", "--partition", "1", "--offset", "1"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    // The first message may have landed on partition 1 too.
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("products/1@1 - "), "{out}");
+    assert!(lines.iter().all(|l| l.starts_with("products/1@")), "{out}");
+    assert!(out.ends_with(" - {\"sku\":3}\n"), "read to the end: {out}");
 
     let mut server = spawn(dir.path(), &["server", "--topics", "products"]);
     assert!(
@@ -254,6 +272,57 @@ fn the_generators_commands_in_an_app_point_to_cargo_karafka() {
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("run `cargo-karafka install ...` instead"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_flag_and_karafka_config_choose_the_file_and_its_environment_table_applies() {
+    let dir = app_dir("client_id = \"catalog\"\n");
+    let production = dir.path().join("production.toml");
+    std::fs::write(
+        &production,
+        "client_id = \"catalog_live\"\nconcurrency = 2\n[environments.production]\nconcurrency = 9\nbrokers = [\"${CATALOG_TEST_HOST:-127.0.0.1}:9092\"]\n",
+    )
+    .unwrap();
+    let path = production.to_str().unwrap();
+
+    let (code, out, err) = catalog(
+        dir.path(),
+        &["--config", path, "--env", "production", "info"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    for expected in [
+        "Application client id: catalog_live",
+        "Environment: production",
+        "Kafka brokers: 127.0.0.1:9092",
+        &format!("  concurrency=9 ([environments.production] in {path})"),
+        &format!("  brokers=127.0.0.1:9092 (variable CATALOG_TEST_HOST in [environments.production] in {path})"),
+        "  environment=production (the --env flag)",
+    ] {
+        assert!(out.contains(expected), "info lacks {expected:?}:\n{out}");
+    }
+
+    let (status, out, err) = run(
+        Path::new(CATALOG),
+        &["info"],
+        &[
+            ("KARAFKA_ROOT", dir.path().to_str().unwrap()),
+            ("KARAFKA_CONFIG", path),
+        ],
+    );
+    assert!(status.success(), "{out}{err}");
+    assert!(out.contains("Application client id: catalog_live"), "{out}");
+    assert!(out.contains(&format!("  concurrency=2 ({path})")), "{out}");
+
+    let missing = dir.path().join("missing.toml");
+    let (code, out, err) = catalog(dir.path(), &["--config", missing.to_str().unwrap(), "info"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "reading the configuration file {}",
+            missing.display()
+        )),
         "{err}"
     );
 }

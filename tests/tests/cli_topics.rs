@@ -75,6 +75,60 @@ fn migrate_creates_the_declared_topics_exits_2_then_finds_nothing_to_change_and_
     assert!(out.ends_with("nothing to change\n"), "{out}");
 }
 
+#[tokio::test]
+async fn migrate_aligns_a_changed_retention_exits_2_then_finds_nothing_to_change_and_exits_0() {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    let tansu = Tansu::start();
+    let admin: AdminClient<rdkafka::client::DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", tansu.address())
+        .create()
+        .unwrap();
+    let products =
+        NewTopic::new("products", 3, TopicReplication::Fixed(1)).set("retention.ms", "86400000");
+    for result in admin
+        .create_topics(&[products], &AdminOptions::new())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+    let dir = app_dir("client_id = \"catalog\"\n");
+
+    let (code, out, err) = catalog(dir.path(), tansu.address(), &["topics", "plan"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("keep products (3 partitions, up to date)\nalter products retention.ms 86400000 -> 3600000\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("4 changes planned (dry run: nothing changed)\n"),
+        "{out}"
+    );
+
+    let (code, out, err) = catalog(dir.path(), tansu.address(), &["topics", "migrate"]);
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(
+        out.contains("alter products retention.ms 86400000 -> 3600000\n"),
+        "{out}"
+    );
+    let (code, out, err) = catalog(
+        dir.path(),
+        tansu.address(),
+        &["topics", "settings", "products"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("retention.ms") && l.contains("3600000")),
+        "{out}"
+    );
+
+    let (code, out, err) = catalog(dir.path(), tansu.address(), &["topics", "migrate"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!out.contains("alter "), "{out}");
+    assert!(out.ends_with("nothing to change\n"), "{out}");
+}
+
 #[test]
 fn list_create_and_delete_show_and_change_the_declared_topics() {
     let tansu = Tansu::start();
@@ -104,6 +158,14 @@ fn list_create_and_delete_show_and_change_the_declared_topics() {
     );
 
     let (code, out, err) = catalog(dir.path(), tansu.address(), &["topics", "delete"]);
+    assert_eq!(
+        code,
+        Some(1),
+        "without a terminal, --yes is required: {out}{err}"
+    );
+    assert!(err.contains("pass --yes"), "{err}");
+    assert!(cluster_topics(tansu.address()).contains_key("products"));
+    let (code, out, err) = catalog(dir.path(), tansu.address(), &["topics", "delete", "--yes"]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("delete products\n"), "{out}");
     let topics = cluster_topics(tansu.address());

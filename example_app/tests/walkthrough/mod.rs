@@ -63,6 +63,16 @@ impl Walkthrough {
         );
     }
 
+    /// How many lines the server has logged so far that contain `needle`.
+    #[allow(dead_code)] // not every test binary that includes this module counts lines
+    pub fn logged_count(&self, needle: &str) -> usize {
+        self.server
+            .log()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
     /// Stops the server with SIGTERM; it must exit 0 and log no error on the
     /// way (its clients are gone before its embedded broker).
     pub fn stop(mut self) {

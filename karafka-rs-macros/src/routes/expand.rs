@@ -3,13 +3,14 @@
 //! The output builds the route definitions in a function and registers it with
 //! `inventory`; it only names items through `::karafka`, `::core` and `::std`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr};
 
-use super::parse::{ConsumerGroup, Name, RouteOptions, Routes, Topic};
+use super::parse::{ConsumerGroup, Name, RouteOptions, Routes, Topic, Value};
+use super::table::{self, OptionSpec};
 
 /// Expands validated `routes` into a `const _: () = { ... };` registering them.
 pub(crate) fn routes(routes: &Routes) -> TokenStream {
@@ -80,66 +81,54 @@ fn topic(topic: &Topic) -> TokenStream {
     }
 }
 
-/// `::karafka::__private::RouteOptions { <given fields>, ..Default::default() }`.
+/// `::karafka::__private::RouteOptions { <given fields>, ..Default::default() }`,
+/// the fields in the order of the route options table.
 fn options(options: &RouteOptions) -> TokenStream {
-    let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
-    let mut fields = Vec::new();
-    if let Some(variant) = &options.backend {
-        let value = some(quote!(::karafka::Backend::#variant));
-        fields.push(quote!(backend: #value));
-    }
-    if let Some(value) = &options.batch_consuming {
-        let value = some(value.to_token_stream());
-        fields.push(quote!(batch_consuming: #value));
-    }
-    if let Some(value) = &options.max_messages {
-        let value = some(value.to_token_stream());
-        fields.push(quote!(max_messages: #value));
-    }
-    if let Some(variant) = &options.initial_offset {
-        let value = some(quote!(::karafka::InitialOffset::#variant));
-        fields.push(quote!(initial_offset: #value));
-    }
-    if let Some(value) = &options.active {
-        let value = some(value.to_token_stream());
-        fields.push(quote!(active: #value));
-    }
-    if let Some(value) = &options.manual_offset_management {
-        let value = some(value.to_token_stream());
-        fields.push(quote!(manual_offset_management: #value));
-    }
-    if let Some(value) = &options.tick_interval {
-        let value = some(value.to_token_stream());
-        fields.push(quote!(tick_interval: #value));
-    }
-    if let Some(dlq) = &options.dead_letter_queue {
-        let (topic, max_retries) = (&dlq.topic, &dlq.max_retries);
-        let value = some(quote! {
-            ::karafka::__private::DeadLetterQueue { topic: #topic, max_retries: #max_retries }
-        });
-        fields.push(quote!(dead_letter_queue: #value));
-    }
-    if let Some(config) = &options.config {
-        let optional = |value: &Option<syn::LitInt>| match value {
-            Some(value) => some(value.to_token_stream()),
-            None => quote!(::core::option::Option::None),
-        };
-        let partitions = optional(&config.partitions);
-        let replication_factor = optional(&config.replication_factor);
-        let settings = config.settings.iter().map(|(k, v)| quote!((#k, #v)));
-        let value = some(quote! {
-            ::karafka::__private::TopicConfig {
-                partitions: #partitions,
-                replication_factor: #replication_factor,
-                settings: &[#(#settings),*],
-            }
-        });
-        fields.push(quote!(config: #value));
-    }
+    let fields = table::options().iter().filter_map(|spec| {
+        let value = options.get(spec)?;
+        let field = Ident::new(&spec.name, Span::call_site());
+        let value = value_tokens(spec, value);
+        Some(quote!(#field: ::core::option::Option::Some(#value)))
+    });
     quote! {
         ::karafka::__private::RouteOptions {
             #(#fields,)*
             ..::core::default::Default::default()
+        }
+    }
+}
+
+/// The runtime value of a route option.
+fn value_tokens(spec: &OptionSpec, value: &Value) -> TokenStream {
+    let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
+    match value {
+        Value::Bool(value) => value.to_token_stream(),
+        Value::Integer(value) => value.to_token_stream(),
+        Value::Variant(variant) => {
+            let ty = Ident::new(&spec.type_name, Span::call_site());
+            quote!(::karafka::#ty::#variant)
+        }
+        Value::DeadLetterQueue(dlq) => {
+            let (topic, max_retries) = (&dlq.topic, &dlq.max_retries);
+            quote! {
+                ::karafka::__private::DeadLetterQueue { topic: #topic, max_retries: #max_retries }
+            }
+        }
+        Value::TopicConfig(config) => {
+            let optional = |value: &Option<syn::LitInt>| match value {
+                Some(value) => some(value.to_token_stream()),
+                None => quote!(::core::option::Option::None),
+            };
+            let partitions = optional(&config.partitions);
+            let replication_factor = optional(&config.replication_factor);
+            let settings = config.settings.iter().map(|(k, v)| quote!((#k, #v)));
+            quote! {
+                ::karafka::__private::TopicConfig {
+                    partitions: #partitions,
+                    replication_factor: #replication_factor,
+                    settings: &[#(#settings),*],
+                }
+            }
         }
     }
 }

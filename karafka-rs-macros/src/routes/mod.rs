@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 
 mod expand;
 mod parse;
+pub(crate) mod table;
 mod validate;
 
 #[cfg(test)]

@@ -3,44 +3,18 @@
 //! Checks that need a single option are done here (known option, value type,
 //! option given twice, `max_messages: 0`, backend / initial_offset values, a
 //! topic without `consumer`); checks across the tree live in [`super::validate`].
+//! Which options exist, where, and what value each takes comes from the route
+//! options table (`src/route_options.rs`).
 
 use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, Error, Expr, Ident, LitBool, LitInt, LitStr, Path, Result, Token};
 
-/// `backend:` values of the DSL and the `::karafka::Backend` variant each maps to.
-pub(crate) const BACKENDS: &[(&str, &str)] = &[("inline", "Inline"), ("worker_pool", "WorkerPool")];
+use super::table::{self, OptionSpec, ValueKind};
 
-/// `initial_offset:` values of the DSL and the `::karafka::InitialOffset` variant each maps to.
-pub(crate) const INITIAL_OFFSETS: &[(&str, &str)] =
-    &[("earliest", "Earliest"), ("latest", "Latest")];
-
-/// Options accepted directly inside `consumer_group <name> { ... }`.
-const GROUP_OPTIONS: &[&str] = &[
-    "batch_consuming",
-    "max_messages",
-    "backend",
-    "initial_offset",
-    "manual_offset_management",
-    "tick_interval",
-    "dead_letter_queue",
-];
-
-/// Options accepted inside `topic <name> { ... }`.
-const TOPIC_OPTIONS: &[&str] = &[
-    "consumer",
-    "deserializer",
-    "backend",
-    "batch_consuming",
-    "max_messages",
-    "initial_offset",
-    "active",
-    "manual_offset_management",
-    "tick_interval",
-    "dead_letter_queue",
-    "config",
-];
+/// Options of `topic <name> { ... }` that are not route options.
+const TOPIC_KEYS: &[&str] = &["consumer", "deserializer"];
 
 /// Keys of `dead_letter_queue: { ... }`.
 const DLQ_OPTIONS: &[&str] = &["topic", "max_retries"];
@@ -87,27 +61,35 @@ pub(crate) struct Name {
     pub(crate) span: Span,
 }
 
-/// Options shared by groups and topics; each is `None` when not written.
+/// The route options written on a group or topic (see `src/route_options.rs`).
 #[derive(Default)]
 pub(crate) struct RouteOptions {
-    /// `::karafka::Backend` variant, spanned on the user's value.
-    pub(crate) backend: Option<Ident>,
-    /// `batch_consuming: <bool>`.
-    pub(crate) batch_consuming: Option<LitBool>,
-    /// `max_messages: <int>`, normalized to a `usize`-suffixed literal.
-    pub(crate) max_messages: Option<LitInt>,
-    /// `::karafka::InitialOffset` variant, spanned on the user's value.
-    pub(crate) initial_offset: Option<Ident>,
-    /// `active: <bool>` (topics only).
-    pub(crate) active: Option<LitBool>,
-    /// `manual_offset_management: <bool>`.
-    pub(crate) manual_offset_management: Option<LitBool>,
-    /// `tick_interval: <ms>`, normalized to a `u64`-suffixed literal.
-    pub(crate) tick_interval: Option<LitInt>,
-    /// `dead_letter_queue: { topic: "<name>", max_retries: <n> }`.
-    pub(crate) dead_letter_queue: Option<DeadLetterQueue>,
-    /// `config: { partitions: <n>, replication_factor: <n>, "<kafka setting>": <value> }` (topics only).
-    pub(crate) config: Option<TopicConfig>,
+    /// Each option given, with its value, in the order written.
+    pub(crate) values: Vec<(&'static OptionSpec, Value)>,
+}
+
+/// The value of a route option, spanned where the user wrote it.
+pub(crate) enum Value {
+    /// `true` / `false`.
+    Bool(LitBool),
+    /// An integer, normalized to a literal with the option's type suffix.
+    Integer(LitInt),
+    /// The runtime variant (`Inline`), spanned on the user's value.
+    Variant(Ident),
+    /// `dead_letter_queue: { ... }`.
+    DeadLetterQueue(DeadLetterQueue),
+    /// `config: { ... }`.
+    TopicConfig(TopicConfig),
+}
+
+impl RouteOptions {
+    /// The value of `option`, if it was given.
+    pub(crate) fn get(&self, option: &OptionSpec) -> Option<&Value> {
+        self.values
+            .iter()
+            .find(|(spec, _)| spec.name == option.name)
+            .map(|(_, value)| value)
+    }
 }
 
 /// `config: { partitions: <n>, replication_factor: <n>, "retention.ms": "86400000", ... }`.
@@ -262,7 +244,7 @@ impl Parse for ConsumerGroup {
                 }
                 continue;
             }
-            let key = option_key(&body, "consumer group", GROUP_OPTIONS)?;
+            let key = option_key(&body, "consumer group", &group_options())?;
             options.parse_value(&key, &body)?;
             if !body.is_empty() {
                 body.parse::<Token![,]>()?;
@@ -286,7 +268,7 @@ impl Parse for Topic {
         let mut deserializer = None;
         let mut options = RouteOptions::default();
         while !body.is_empty() {
-            let key = option_key(&body, "topic", TOPIC_OPTIONS)?;
+            let key = option_key(&body, "topic", &topic_options())?;
             match key.to_string().as_str() {
                 "consumer" => set_once(&mut consumer, &key, || body.parse())?,
                 "deserializer" => set_once(&mut deserializer, &key, || body.parse())?,
@@ -329,29 +311,46 @@ impl Parse for Name {
     }
 }
 
+/// Options accepted directly inside `consumer_group <name> { ... }`.
+fn group_options() -> Vec<&'static str> {
+    let options = table::options().iter().filter(|o| o.on_group);
+    options.map(|o| o.name.as_str()).collect()
+}
+
+/// Options accepted inside `topic <name> { ... }`.
+fn topic_options() -> Vec<&'static str> {
+    let options = table::options().iter().filter(|o| o.on_topic);
+    TOPIC_KEYS
+        .iter()
+        .copied()
+        .chain(options.map(|o| o.name.as_str()))
+        .collect()
+}
+
 impl RouteOptions {
     /// Parses the value of the already-checked option `key` (the `:` is consumed).
     fn parse_value(&mut self, key: &Ident, input: ParseStream) -> Result<()> {
-        match key.to_string().as_str() {
-            "backend" => set_once(&mut self.backend, key, || {
-                variant(input, "backend", BACKENDS)
-            }),
-            "batch_consuming" => set_once(&mut self.batch_consuming, key, || input.parse()),
-            "max_messages" => set_once(&mut self.max_messages, key, || max_messages(input)),
-            "initial_offset" => set_once(&mut self.initial_offset, key, || {
-                variant(input, "initial_offset", INITIAL_OFFSETS)
-            }),
-            "active" => set_once(&mut self.active, key, || input.parse()),
-            "manual_offset_management" => {
-                set_once(&mut self.manual_offset_management, key, || input.parse())
-            }
-            "tick_interval" => set_once(&mut self.tick_interval, key, || {
-                integer(input, "tick_interval", "u64", 1)
-            }),
-            "dead_letter_queue" => set_once(&mut self.dead_letter_queue, key, || input.parse()),
-            "config" => set_once(&mut self.config, key, || input.parse()),
-            _ => Err(Error::new(key.span(), format!("unknown option `{key}`"))),
+        let name = key.to_string();
+        let Some(spec) = table::option(&name) else {
+            return Err(Error::new(key.span(), format!("unknown option `{key}`")));
+        };
+        if self.get(spec).is_some() {
+            return Err(Error::new(
+                key.span(),
+                format!("option `{key}` is given twice"),
+            ));
         }
+        let value = match &spec.value {
+            ValueKind::Bool => Value::Bool(input.parse()?),
+            ValueKind::Integer { suffix, min } => {
+                Value::Integer(integer(input, &name, suffix, *min)?)
+            }
+            ValueKind::Variant(values) => Value::Variant(variant(input, &name, values)?),
+            ValueKind::DeadLetterQueue => Value::DeadLetterQueue(input.parse()?),
+            ValueKind::TopicConfig => Value::TopicConfig(input.parse()?),
+        };
+        self.values.push((spec, value));
+        Ok(())
     }
 }
 
@@ -387,29 +386,24 @@ fn set_once<T>(slot: &mut Option<T>, key: &Ident, parse: impl FnOnce() -> Result
     Ok(())
 }
 
-/// Parses an identifier listed in `table`, returning the runtime variant it maps to.
-fn variant(input: ParseStream, option: &str, table: &[(&str, &str)]) -> Result<Ident> {
-    let expected = table
+/// Parses an identifier listed in `values`, returning the runtime variant it maps to.
+fn variant(input: ParseStream, option: &str, values: &[(String, String)]) -> Result<Ident> {
+    let expected = values
         .iter()
-        .map(|(dsl, _)| *dsl)
+        .map(|(dsl, _)| dsl.as_str())
         .collect::<Vec<_>>()
         .join(", ");
     if !input.peek(Ident::peek_any) {
         return Err(input.error(format!("expected a {option}: one of {expected}")));
     }
     let value = input.call(Ident::parse_any)?;
-    match table.iter().find(|(dsl, _)| value == *dsl) {
+    match values.iter().find(|(dsl, _)| value == dsl) {
         Some((_, runtime)) => Ok(Ident::new(runtime, value.span())),
         None => {
             let message = format!("unknown {option} `{value}`; expected one of: {expected}");
             Err(Error::new(value.span(), message))
         }
     }
-}
-
-/// Parses a positive integer literal (unsuffixed or `usize`) into a `usize` literal.
-fn max_messages(input: ParseStream) -> Result<LitInt> {
-    integer(input, "max_messages", "usize", 1)
 }
 
 /// Parses an integer literal of at least `min` for `option`, unsuffixed or with

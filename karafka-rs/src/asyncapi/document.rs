@@ -6,10 +6,10 @@ use schemars::generate::SchemaSettings;
 use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
-use super::payload::{Format, PayloadType};
 use super::{ASYNCAPI_VERSION, KAFKA_BINDING_VERSION};
 use crate::app::App;
 use crate::config::{Config, KafkaValue};
+use crate::messages::payload_type::{Format, PayloadType};
 use crate::processing::dlq::headers;
 use crate::responders::registry;
 use crate::routing::definition::RouteSource;

@@ -47,11 +47,12 @@
 //! ```
 
 mod document;
-mod payload;
 mod yaml;
 
+pub use crate::messages::payload_type::{
+    Format, PayloadType, Probe, SchemaFn, ViaJsonSchema, WithoutJsonSchema,
+};
 pub use document::document;
-pub use payload::{Format, PayloadType, Probe, SchemaFn, ViaJsonSchema, WithoutJsonSchema};
 pub use yaml::to_yaml;
 
 /// The AsyncAPI version of the documents.

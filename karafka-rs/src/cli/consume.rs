@@ -1,5 +1,6 @@
 //! `consume <topic>`: prints a topic's messages as they arrive, without a
-//! consumer group's commits (a debugging tail).
+//! consumer group's commits (a debugging tail); with `--partition`, one
+//! partition's messages from an offset or a time.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -10,8 +11,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::Message as _;
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::admin::messages::{self, Start};
+use crate::admin::Admin;
 use crate::app::App;
-use crate::connection::client::reader_config;
+use crate::client_config::reader_config;
 use crate::redaction::Redactor;
 use crate::server::{ShutdownSignals, SignalRequest};
 
@@ -26,10 +29,55 @@ pub(super) struct Args {
     /// Stop after this many messages
     #[arg(long, value_name = "N")]
     count: Option<usize>,
+    /// Read this partition only, from --offset or --at, up to its end (10 messages unless --count)
+    #[arg(
+        long,
+        value_name = "P",
+        requires = "start",
+        conflicts_with = "from_beginning"
+    )]
+    partition: Option<i32>,
+    /// With --partition: the first offset to read
+    #[arg(long, value_name = "OFFSET", group = "start", requires = "partition")]
+    offset: Option<i64>,
+    /// With --partition: read from the first message at or after this RFC 3339 time
+    #[arg(long, value_name = "TIME", group = "start", requires = "partition", value_parser = parse_time)]
+    at: Option<i64>,
+}
+
+fn parse_time(text: &str) -> Result<i64, String> {
+    crate::admin::time::parse_millis(text)
+        .ok_or_else(|| format!("`{text}` is not an RFC 3339 time such as 2026-11-30T10:00:00Z"))
+}
+
+/// Prints up to `--count` messages of one partition from `--offset` or `--at`,
+/// through [`crate::admin::messages::read`].
+async fn read_partition(app: &App, args: &Args, partition: i32) -> anyhow::Result<()> {
+    let start = match (args.offset, args.at) {
+        (Some(offset), _) => Start::Offset(offset),
+        (None, Some(at)) => Start::Time(at),
+        (None, None) => Start::Earliest,
+    };
+    let admin = Admin::new(app)?;
+    let count = args.count.unwrap_or(10);
+    for message in messages::read(&admin, &args.topic, partition, start, count).await? {
+        println!(
+            "{}/{}@{} {} {}",
+            message.topic,
+            message.partition,
+            message.offset,
+            message.key_text().unwrap_or_else(|| "-".to_owned()),
+            message.payload_text().unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 /// Reads every partition of the topic and prints `topic/partition@offset key payload` lines.
 pub(super) async fn run(app: &App, args: Args) -> anyhow::Result<()> {
+    if let Some(partition) = args.partition {
+        return read_partition(app, &args, partition).await;
+    }
     let brokers = app.bootstrap_servers()?;
     let consumer: BaseConsumer<Redactor> = reader_config(app.config(), &brokers)
         .create_with_context(Redactor::new(&app.config().kafka))?;

@@ -37,6 +37,10 @@ pub(super) fn render(app: &App) -> String {
             .collect();
         lines.push(format!("Kafka settings: {}", settings.join(", ")));
     }
+    lines.push("Settings and where they came from (others are built-in defaults):".to_owned());
+    for (key, origin) in config.origins.iter() {
+        lines.push(format!("  {} ({origin})", setting(app, key)));
+    }
     lines.push("Consumer groups:".to_owned());
     for group in app.routes().groups() {
         let topics: Vec<String> = group
@@ -60,6 +64,41 @@ pub(super) fn render(app: &App) -> String {
     let mut text = lines.join("\n");
     text.push('\n');
     text
+}
+
+/// `key=value` of a setting, its value filtered when secret.
+fn setting(app: &App, key: &str) -> String {
+    let config = app.config();
+    if let Some(name) = key.strip_prefix("kafka.") {
+        let value = config
+            .kafka
+            .get(name)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        return format!("kafka.{}", redacted(name, &value));
+    }
+    let value = match key {
+        "client_id" => config.client_id.clone(),
+        "brokers" => config.brokers.join(","),
+        "environment" => config.environment.clone(),
+        "backend" => config.backend.name().to_owned(),
+        "concurrency" => config.concurrency.to_string(),
+        "max_messages" => config.max_messages.to_string(),
+        "max_buffered_messages" => config.max_buffered_messages.to_string(),
+        "max_wait_time" => config.max_wait_time.to_string(),
+        "shutdown_timeout" => config.shutdown_timeout.to_string(),
+        "pause_timeout" => config.pause_timeout.to_string(),
+        "pause_max_timeout" => config.pause_max_timeout.to_string(),
+        "pause_with_exponential_backoff" => config.pause_with_exponential_backoff.to_string(),
+        "connect_timeout" => config.connect_timeout.to_string(),
+        "delivery_timeout" => config.delivery_timeout.to_string(),
+        "auto_create_topics" => config
+            .auto_create_topics
+            .map_or("unset".to_owned(), |b| b.to_string()),
+        "default_partitions" => config.default_partitions.to_string(),
+        _ => "?".to_owned(),
+    };
+    redacted(key, &value)
 }
 
 fn brokers(app: &App) -> String {

@@ -3,7 +3,9 @@
 
 mod asyncapi;
 mod broker;
+mod confirm;
 mod consume;
+mod groups;
 mod info;
 mod routes;
 mod send;
@@ -15,12 +17,12 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::app::App;
 use crate::error::Error;
 use crate::instrumentation::MetricsListener;
+use crate::redaction::Redactor;
+use crate::server::EXIT_FORCED_SHUTDOWN;
 use send::MessageArgs;
 
-/// Exit code of a server whose graceful shutdown ran past `shutdown_timeout`.
-pub const EXIT_FORCED_SHUTDOWN: i32 = 2;
-
-/// Exit code of `topics migrate` (and `create`, `delete`) when it changed the cluster.
+/// Exit code of `topics migrate` and of the `groups` commands that change
+/// offsets or groups, when they changed the cluster.
 pub const EXIT_TOPICS_CHANGED: i32 = 2;
 
 const EXAMPLES: &str = "\
@@ -32,14 +34,18 @@ Examples:
   app info                                     versions, settings and routes
   app routes                                   the routing table
   app asyncapi --format yaml                   the AsyncAPI 3.0 document of the app
-  app topics migrate                           create missing topics, add partitions
+  app topics migrate                           create missing topics, add partitions, align settings
+  app groups lag                               committed offset, end and lag per partition
+  app groups seek G --to earliest --yes        replay from the start (the group's servers stopped)
+  app --config config/production.toml --env production info
   app broker                                   the embedded development broker alone
   app consume users --from-beginning --count 10
   app produce users '{\"event_name\":\"user_created\",\"payload\":{\"id\":1}}'
   app respond UsersResponder - < events.jsonl
 
 Logs go to stderr (RUST_LOG overrides the default `info`); KARAFKA_ENV,
-KARAFKA_BROKERS, KARAFKA_CLIENT_ID and KARAFKA_ROOT override karafka.toml.";
+KARAFKA_BROKERS, KARAFKA_CLIENT_ID and KARAFKA_ROOT override karafka.toml,
+KARAFKA_CONFIG names another file.";
 
 #[derive(Debug, Parser)]
 #[command(about = "A karafka-rs application", after_help = EXAMPLES)]
@@ -47,6 +53,9 @@ struct Cli {
     /// Environment to run in (overrides KARAFKA_ENV and karafka.toml)
     #[arg(long, global = true, value_name = "NAME")]
     env: Option<String>,
+    /// Configuration file (overrides KARAFKA_CONFIG and <root>/karafka.toml)
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Commands,
 }
@@ -86,7 +95,7 @@ enum Commands {
     /// Manages the topics the routes declare (`config: { partitions: 6, ... }`)
     #[command(
         visible_alias = "t",
-        after_help = "Examples:\n  app topics list\n  app topics migrate        exit 0: nothing to do, 2: changed the cluster, 1: error\n  app topics create\n  app topics delete"
+        after_help = "Examples:\n  app topics list\n  app topics plan           what migrate would do\n  app topics migrate        exit 0: nothing to do, 2: changed the cluster, 1: error\n  app topics create\n  app topics settings users\n  app topics delete --yes"
     )]
     Topics {
         #[command(subcommand)]
@@ -98,6 +107,12 @@ enum Commands {
         after_help = "Examples:\n  app asyncapi > asyncapi.json\n  app asyncapi --format yaml"
     )]
     Asyncapi(asyncapi::Args),
+    /// Inspects and changes consumer groups: list, describe, lag, seek, copy, rename, delete
+    #[command(
+        visible_alias = "g",
+        after_help = "Examples:\n  app groups list\n  app groups describe karafka_example_example\n  app groups lag                       every consumer group of the app\n  app groups lag G --json\n  app groups seek G --to earliest --yes\n  app groups seek G --to 2026-11-30T10:00:00Z --topic users --partition 0 --yes\n  app groups copy G G_backup --yes\n  app groups rename G NEW --yes\n  app groups delete G --yes\n\nseek, copy, rename and delete are refused while the group has members,\nask for confirmation on a terminal (--yes skips it, and is required\nwithout one), and exit 0: nothing changed, 2: changed the cluster, 1: error."
+    )]
+    Groups(groups::Args),
     /// Runs the embedded development broker on its own and prints its address
     #[command(
         visible_alias = "b",
@@ -107,7 +122,7 @@ enum Commands {
     /// Prints a topic's messages as they arrive (for debugging)
     #[command(
         visible_alias = "c",
-        after_help = "Examples:\n  app consume users\n  app consume users --from-beginning --count 10"
+        after_help = "Examples:\n  app consume users\n  app consume users --from-beginning --count 10\n  app consume users --partition 0 --offset 42 --count 5\n  app consume users --partition 0 --at 2026-11-30T10:00:00Z"
     )]
     Consume(consume::Args),
     /// Sends a payload to a topic as it is and waits for the broker's acknowledgement
@@ -138,8 +153,27 @@ enum Commands {
     },
 }
 
+impl App {
+    /// Parses the command line and runs the chosen command (`server`, `produce`, ...).
+    /// An error's text never shows the value of a secret setting.
+    pub async fn run_cli(self) -> anyhow::Result<()> {
+        run(self).await
+    }
+}
+
+/// `error`, its text with the values of `app`'s secret settings filtered.
+fn redact_error(app: &App, error: anyhow::Error) -> anyhow::Error {
+    let text = format!("{error:#}");
+    let shown = Redactor::new(&app.config().kafka).redact(&text);
+    if shown == text {
+        error
+    } else {
+        anyhow::anyhow!(shown)
+    }
+}
+
 /// Parses the command line and runs the chosen command.
-pub(crate) async fn run(app: App) -> anyhow::Result<()> {
+async fn run(app: App) -> anyhow::Result<()> {
     // Read before anything sets the process title (which overwrites the arguments).
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let name = std::env::args()
@@ -164,11 +198,23 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
     let matches = Cli::command().bin_name(name).get_matches();
     let cli = Cli::from_arg_matches(&matches)?;
     crate::logging::init();
-    let app = match cli.env {
-        Some(env) => app.in_environment(&env)?,
-        None => app,
+    let app = match (&cli.config, &cli.env) {
+        (Some(path), env) if app.config().source.as_deref() != Some(path.as_path()) => {
+            app.with_config_file(path, env.as_deref())?
+        }
+        (_, Some(env)) if app.config().environment != *env => app.in_environment(env)?,
+        _ => app,
     };
-    match cli.command {
+    let shown = app.clone();
+    dispatch(app, cli.command, &argv)
+        .await
+        .map_err(|error| redact_error(&shown, error))
+}
+
+/// Runs `command` of `app`; `argv` is the process's own command line (a swarm
+/// starts its nodes with it).
+async fn dispatch(app: App, command: Commands, argv: &[std::ffi::OsString]) -> anyhow::Result<()> {
+    match command {
         Commands::Server {
             consumer_groups,
             topics,
@@ -186,8 +232,7 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
             }
             let app = app.with_routes(routes);
             let nodes = swarm.map(usize::from);
-            if let Some(plan) = crate::swarm::Plan::for_server(&app, &argv, nodes, metrics.clone())
-            {
+            if let Some(plan) = crate::swarm::Plan::for_server(&app, argv, nodes, metrics.clone()) {
                 return finish_server(crate::swarm::run(app, plan).await);
             }
             let metrics = match (metrics, crate::swarm::node_number()) {
@@ -233,6 +278,12 @@ pub(crate) async fn run(app: App) -> anyhow::Result<()> {
             Ok(())
         }
         Commands::Asyncapi(args) => asyncapi::run(&app, args),
+        Commands::Groups(args) => {
+            if groups::run(&app, args).await? {
+                std::process::exit(EXIT_TOPICS_CHANGED);
+            }
+            Ok(())
+        }
         Commands::Broker => broker::run(&app).await,
         Commands::Consume(args) => consume::run(&app, args).await,
         Commands::Produce {
@@ -262,5 +313,26 @@ fn finish_server(outcome: crate::Result<()>) -> anyhow::Result<()> {
             std::process::exit(EXIT_FORCED_SHUTDOWN);
         }
         other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, KafkaValue};
+    use crate::routing::Routes;
+
+    #[test]
+    fn command_errors_lose_the_values_of_secret_settings() {
+        let mut config = Config::default();
+        config.kafka.insert(
+            "sasl.password".into(),
+            KafkaValue::String("sentinel-pw".into()),
+        );
+        let app = crate::App::new(std::env::temp_dir(), config, Routes::default());
+        let error = anyhow::anyhow!("the broker said sentinel-pw is wrong");
+        let shown = super::redact_error(&app, error).to_string();
+        assert_eq!(shown, "the broker said [FILTERED] is wrong");
+        let plain = super::redact_error(&app, anyhow::anyhow!("timed out"));
+        assert_eq!(plain.to_string(), "timed out");
     }
 }

@@ -1,9 +1,10 @@
 //! `routes`: the routing table.
 
 use super::style::table;
-use crate::routing::Routes;
+use crate::routing::{Routes, Topic};
 
-/// One row per routed topic: group, topic, consumer, deserializer, backend, DLQ.
+/// One row per routed topic: group, topic, consumer, deserializer, then the
+/// route options that have a column (backend, dead letter queue).
 pub(super) fn render(routes: &Routes) -> String {
     let rows: Vec<Vec<String>> = routes
         .groups()
@@ -15,30 +16,20 @@ pub(super) fn render(routes: &Routes) -> String {
                 } else {
                     format!("{} (inactive)", topic.name)
                 };
-                let dlq = match topic.dead_letter_queue {
-                    Some(dlq) => format!("{} after {} retries", dlq.topic, dlq.max_retries),
-                    None => "-".to_owned(),
-                };
-                vec![
+                let fixed = [
                     group.name.to_string(),
                     name,
                     topic.consumer_name.to_owned(),
                     topic.deserializer_name.clone(),
-                    topic.backend.name().to_owned(),
-                    dlq,
-                ]
+                ];
+                let options = Topic::COLUMNS.iter().map(|(_, cell)| cell(topic));
+                fixed.into_iter().chain(options).collect()
             })
         })
         .collect();
-    table(
-        &[
-            "GROUP",
-            "TOPIC",
-            "CONSUMER",
-            "DESERIALIZER",
-            "BACKEND",
-            "DEAD LETTER QUEUE",
-        ],
-        &rows,
-    )
+    let headers: Vec<&str> = ["GROUP", "TOPIC", "CONSUMER", "DESERIALIZER"]
+        .into_iter()
+        .chain(Topic::COLUMNS.iter().map(|(header, _)| *header))
+        .collect();
+    table(&headers, &rows)
 }

@@ -32,10 +32,10 @@ fn colours() -> bool {
 
 /// Rows under a bold header, each column as wide as its widest cell.
 pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| visible_width(h)).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(visible_width(cell));
         }
     }
     let line = |cells: Vec<String>| {
@@ -44,7 +44,7 @@ pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
             text.push_str(cell);
             if i < last {
-                let pad = width - cell.chars().count() + 2;
+                let pad = width - visible_width(cell) + 2;
                 text.push_str(&" ".repeat(pad));
             }
         }
@@ -58,6 +58,24 @@ pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Characters of `text` a terminal shows: ANSI colour sequences take no room.
+fn visible_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            width += 1;
+        }
+    }
+    width
 }
 
 #[cfg(test)]
@@ -75,5 +93,10 @@ mod tests {
             text,
             "GROUP    TOPIC\nexample  users\na        rating-averages\n"
         );
+    }
+
+    #[test]
+    fn colour_sequences_take_no_width() {
+        assert_eq!(super::visible_width("\x1b[32mStable\x1b[0m"), 6);
     }
 }

@@ -1,8 +1,11 @@
-//! `topics list | create | migrate | delete`: the topics the routes declare,
-//! brought onto the cluster (or taken off it).
+//! `topics list | create | plan | migrate | delete | settings`: the topics the
+//! routes declare, brought onto the cluster (or taken off it).
+
+use std::collections::BTreeMap;
 
 use anyhow::bail;
 
+use super::confirm::confirm;
 use super::style::{paint, table, Paint};
 use crate::admin::{self, Admin, Step};
 use crate::app::App;
@@ -15,15 +18,27 @@ pub(super) enum Action {
     List,
     /// Creates the declared topics the cluster lacks
     Create,
-    /// Creates missing topics and adds missing partitions, printing the plan;
-    /// exits 0 when nothing changed, 2 when something did, 1 on error
+    /// Prints what `migrate` would do, changing nothing
+    Plan,
+    /// Creates missing topics, adds missing partitions and aligns declared
+    /// settings, printing the plan; exits 0 when nothing changed, 2 when
+    /// something did, 1 on error
     Migrate {
         /// Only print the plan
         #[arg(long)]
         dry_run: bool,
     },
     /// Deletes the declared topics from the cluster
-    Delete,
+    Delete {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Shows a topic's settings as the cluster reports them
+    Settings {
+        /// The topic
+        topic: String,
+    },
 }
 
 /// Runs `action`; returns whether `migrate` changed the cluster (exit code 2).
@@ -31,7 +46,13 @@ pub(super) async fn run(app: &App, action: Action) -> anyhow::Result<bool> {
     let brokers = app.bootstrap_servers()?;
     let admin = Admin::connect(app, &brokers)?;
     let existing = admin.topics().await?;
-    let steps = admin::plan(app, &existing);
+    let steps = match &action {
+        Action::Plan | Action::Migrate { .. } => {
+            let settings = declared_settings(app, &admin, &existing).await?;
+            admin::plan_with_settings(app, &existing, &settings)
+        }
+        _ => admin::plan(app, &existing),
+    };
     match action {
         Action::List => {
             let rows: Vec<Vec<String>> = app
@@ -71,7 +92,35 @@ pub(super) async fn run(app: &App, action: Action) -> anyhow::Result<bool> {
             }
             Ok(false)
         }
+        Action::Settings { topic } => {
+            if !existing.contains_key(&topic) {
+                bail!("topic `{topic}` does not exist on {brokers}");
+            }
+            let rows: Vec<Vec<String>> = admin
+                .topic_settings(&topic)
+                .await?
+                .into_iter()
+                .map(|s| {
+                    let value = s.value.unwrap_or_else(|| "-".to_owned());
+                    vec![
+                        s.name,
+                        if s.is_default {
+                            paint(&value, Paint::Dim)
+                        } else {
+                            value
+                        },
+                        if s.is_default { "default" } else { "set" }.to_owned(),
+                    ]
+                })
+                .collect();
+            print!("{}", table(&["SETTING", "VALUE", "SOURCE"], &rows));
+            Ok(false)
+        }
+        Action::Plan => print_plan(&steps),
         Action::Migrate { dry_run } => {
+            if dry_run {
+                return print_plan(&steps);
+            }
             for step in &steps {
                 println!("{}", line(step));
             }
@@ -80,16 +129,12 @@ pub(super) async fn run(app: &App, action: Action) -> anyhow::Result<bool> {
                 println!("nothing to change");
                 return Ok(false);
             }
-            if dry_run {
-                println!("{changes} changes planned (dry run: nothing changed)");
-                return Ok(false);
-            }
             refuse_on_embedded(app, &steps)?;
             admin::apply(&admin, &steps).await?;
             println!("{changes} changes applied");
             Ok(true)
         }
-        Action::Delete => {
+        Action::Delete { yes } => {
             let declared = app.routes().declared_topics();
             let present: Vec<&str> = declared
                 .iter()
@@ -98,6 +143,9 @@ pub(super) async fn run(app: &App, action: Action) -> anyhow::Result<bool> {
                 .collect();
             if !present.is_empty() && is_embedded(app) {
                 bail!("the embedded development broker cannot delete topics; stop it instead (its topics go with it)");
+            }
+            if !present.is_empty() {
+                confirm(&format!("delete topics {}", present.join(", ")), yes)?;
             }
             admin.delete(&present).await?;
             for topic in &declared {
@@ -115,12 +163,46 @@ pub(super) async fn run(app: &App, action: Action) -> anyhow::Result<bool> {
     }
 }
 
+/// Prints the plan and how many changes it holds; changes nothing.
+fn print_plan(steps: &[Step]) -> anyhow::Result<bool> {
+    for step in steps {
+        println!("{}", line(step));
+    }
+    let changes = steps.iter().filter(|s| s.changes()).count();
+    if changes == 0 {
+        println!("nothing to change");
+    } else {
+        println!("{changes} changes planned (dry run: nothing changed)");
+    }
+    Ok(false)
+}
+
+/// The settings on the cluster of the declared topics that exist and declare
+/// settings (none on the embedded broker, which cannot report them).
+async fn declared_settings(
+    app: &App,
+    admin: &Admin,
+    existing: &BTreeMap<String, i32>,
+) -> anyhow::Result<BTreeMap<String, BTreeMap<String, String>>> {
+    if is_embedded(app) {
+        return Ok(BTreeMap::new());
+    }
+    let declared = app.routes().declared_topics();
+    let topics: Vec<&str> = declared
+        .iter()
+        .filter(|t| !t.config.settings.is_empty() && existing.contains_key(&t.name))
+        .map(|t| t.name.as_str())
+        .collect();
+    Ok(admin.topics_settings(&topics).await?)
+}
+
 /// A plan step, coloured by whether it changes something.
 fn line(step: &Step) -> String {
     let text = step.describe();
     match step {
         Step::Create(_) => paint(&text, Paint::Green),
         Step::AddPartitions { .. } => paint(&text, Paint::Yellow),
+        Step::AlterSetting { .. } => paint(&text, Paint::Yellow),
         Step::CannotShrink { .. } => paint(&text, Paint::Yellow),
         Step::UpToDate { .. } => paint(&text, Paint::Dim),
     }

@@ -9,12 +9,13 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, ConsumerContext
 use rdkafka::error::{KafkaError, KafkaResult, RDKafkaErrorCode};
 use rdkafka::{ClientContext, TopicPartitionList};
 
+use super::supervisor::GroupSupervisor;
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, Partitions, Rebalance as RebalanceEvent, Statistics,
 };
+use crate::messages::TopicPartition;
 use crate::processing::executor::Executors;
 use crate::redaction::{log_redacted, Redactor};
-use crate::server::GroupSupervisor;
 
 /// Shared by the fetch loop and the callbacks librdkafka runs inside `poll`.
 pub(crate) struct GroupContext {
@@ -72,10 +73,10 @@ impl ConsumerContext for GroupContext {
                 // Running jobs of these partitions finish first (bounded), then the
                 // revoked hooks run; what was processed is committed before
                 // librdkafka releases the partitions.
-                let revoked: Vec<(Arc<str>, i32)> = tpl
+                let revoked: Vec<TopicPartition> = tpl
                     .elements()
                     .iter()
-                    .map(|e| (Arc::from(e.topic()), e.partition()))
+                    .map(|e| TopicPartition::new(e.topic(), e.partition()))
                     .collect();
                 self.executors.revoke(consumer, &revoked);
                 commit_sync(consumer, &self.executors);

@@ -12,6 +12,7 @@ use rdkafka::message::{BorrowedMessage, Message as _};
 
 use super::client::consumer_config;
 use super::context::{check_fatal, commit_sync, GroupContext};
+use super::supervisor::GroupSupervisor;
 use crate::error::{Error, Result};
 use crate::instrumentation::{
     ErrorOccurred, ErrorType, Event, EventKind, FetchLoop, FetchLoopReceived,
@@ -19,7 +20,6 @@ use crate::instrumentation::{
 use crate::messages::{FetchLease, RawMessage};
 use crate::processing::executor::{Executors, GroupShared};
 use crate::redaction::Redactor;
-use crate::server::GroupSupervisor;
 
 /// Longest single poll, so a stop request is noticed quickly.
 const POLL_SLICE: Duration = Duration::from_millis(10);

@@ -5,3 +5,4 @@ pub(crate) mod client;
 pub(crate) mod context;
 pub(crate) mod listener;
 mod partitions;
+pub(crate) mod supervisor;

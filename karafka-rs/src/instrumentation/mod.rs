@@ -202,10 +202,7 @@ impl Monitor {
             let failure = match catch_unwind(AssertUnwindSafe(|| subscriber.call(&event))) {
                 Ok(Ok(())) => continue,
                 Ok(Err(error)) => format!("failed ({error})"),
-                Err(panic) => format!(
-                    "panicked ({})",
-                    crate::processing::job::panic_message(&*panic)
-                ),
+                Err(panic) => format!("panicked ({})", crate::error::panic_message(&*panic)),
             };
             self.report_listener_failure(&event, failure);
         }

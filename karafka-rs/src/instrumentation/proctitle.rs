@@ -35,7 +35,7 @@ impl ProctitleListener {
     }
 
     fn set(&self, event: &AppStatusChanged) {
-        let title = match crate::swarm::node_number() {
+        let title = match crate::config::swarm::node_number() {
             Some(node) => format!(
                 "karafka {} node {node} ({})",
                 event.client_id,

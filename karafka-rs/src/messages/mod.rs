@@ -2,7 +2,9 @@
 //! payload, and [`Messages`], a batch from one partition with its metadata.
 
 pub mod deserializers;
+pub mod payload_type;
 mod raw;
+mod topic_partition;
 
 use std::sync::{Arc, OnceLock};
 
@@ -10,6 +12,7 @@ use crate::error::{Error, Result};
 use deserializers::Deserializer;
 pub(crate) use raw::FetchLease;
 pub use raw::{Header, RawMessage};
+pub use topic_partition::TopicPartition;
 
 /// One message of a batch; its payload is deserialized on first access and kept.
 pub struct Message<T> {

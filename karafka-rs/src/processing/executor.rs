@@ -18,21 +18,21 @@ use tokio::runtime::Handle;
 
 use super::client::PartitionClient;
 use super::clock::Clock;
-use super::erased::{ErasedConsumer, Hook};
 use super::job::{guarded, Completion, Consumed, Job, Outcome, PartitionKey, Work};
 use super::worker_pool::WorkerPool;
 use crate::config::{Backend, Config};
+use crate::consumer::erased::{ErasedConsumer, Hook};
 use crate::consumer::Context;
+use crate::current_app::{self, ProducerScope};
 use crate::instrumentation::{
     ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry, ConsumerHook,
     DeadLetterQueueDispatched, ErrorOccurred, ErrorType, Event, EventKind, Monitor, PauseReason,
     ProducerDelivered,
 };
-use crate::messages::RawMessage;
-use crate::producer::shared::{self, ProducerScope};
+use crate::messages::{RawMessage, TopicPartition};
+use crate::processing::activity::Activity;
 use crate::producer::Producer;
 use crate::routing::{ConsumerGroup, Topic};
-use crate::server::activity::Activity;
 
 /// What every executor of a consumer group shares.
 pub(crate) struct GroupShared {
@@ -179,7 +179,7 @@ impl Executors {
     ) -> Option<&'s mut Partition> {
         let index = self.topics.iter().position(|t| &*t.name == topic)?;
         let route = &self.topics[index];
-        let key: PartitionKey = (route.name.clone(), partition);
+        let key = PartitionKey::new(route.name.clone(), partition);
         let generation = state.next_generation;
         let entry = state.partitions.entry(key).or_insert_with(|| {
             let ctx = Context::new(
@@ -308,7 +308,7 @@ impl Executors {
                 })
                 .collect()
         };
-        for ((topic, partition), resume_at) in full {
+        for (TopicPartition { topic, partition }, resume_at) in full {
             if let Err(error) = client.pause(&topic, partition) {
                 self.report_partition(
                     ErrorType::ConnectionClient,
@@ -468,8 +468,8 @@ impl Executors {
         if let Some(error) = initialized_error {
             self.report_partition(
                 ErrorType::ConsumerInitialized,
-                &key.0,
-                key.1,
+                &key.topic,
+                key.partition,
                 None,
                 None,
                 format!("initialized hook failed: {error}"),
@@ -499,7 +499,14 @@ impl Executors {
             Outcome::Ticked(Err(error), _) => {
                 let message = format!("tick hook failed: {error}");
                 drop(state);
-                self.report_partition(ErrorType::ConsumerTick, &key.0, key.1, None, None, message);
+                self.report_partition(
+                    ErrorType::ConsumerTick,
+                    &key.topic,
+                    key.partition,
+                    None,
+                    None,
+                    message,
+                );
                 state = self.lock();
             }
             Outcome::Consumed(consumed) => {
@@ -563,8 +570,8 @@ impl Executors {
                 {
                     events.push(Event::ConsumerConsumed(ConsumerConsumed {
                         consumer_group: group,
-                        topic: key.0.clone(),
-                        partition: key.1,
+                        topic: key.topic.clone(),
+                        partition: key.partition,
                         consumer: route.consumer_name,
                         backend: route.backend,
                         size: consumed.size,
@@ -581,7 +588,7 @@ impl Executors {
                 events.push(Event::ErrorOccurred(
                     ErrorOccurred::new(ErrorType::ConsumerConsume, error.to_string())
                         .in_group(group)
-                        .at(key.0.clone(), key.1, Some(consumed.first))
+                        .at(key.topic.clone(), key.partition, Some(consumed.first))
                         .attempt(attempt),
                 ));
                 let resume = mark
@@ -621,11 +628,11 @@ impl Executors {
             offset,
             resume_at: self.shared.clock.now() + pause,
         });
-        if let Err(error) = client.pause(&key.0, key.1) {
+        if let Err(error) = client.pause(&key.topic, key.partition) {
             self.report_partition(
                 ErrorType::ConnectionClient,
-                &key.0,
-                key.1,
+                &key.topic,
+                key.partition,
                 Some(offset),
                 None,
                 format!("pause failed: {error}"),
@@ -635,8 +642,8 @@ impl Executors {
         if monitor.is_subscribed(EventKind::ConsumerConsumingPause) {
             events.push(Event::ConsumerConsumingPause(ConsumerConsumingPause {
                 consumer_group: self.shared.group.name.clone(),
-                topic: key.0.clone(),
-                partition: key.1,
+                topic: key.topic.clone(),
+                partition: key.partition,
                 offset,
                 reason: PauseReason::Retry,
                 timeout: Some(pause),
@@ -645,8 +652,8 @@ impl Executors {
         if monitor.is_subscribed(EventKind::ConsumerConsumingRetry) {
             events.push(Event::ConsumerConsumingRetry(ConsumerConsumingRetry {
                 consumer_group: self.shared.group.name.clone(),
-                topic: key.0.clone(),
-                partition: key.1,
+                topic: key.topic.clone(),
+                partition: key.partition,
                 offset,
                 attempt: part.attempt,
                 pause,
@@ -682,8 +689,8 @@ impl Executors {
             label.clone(),
             format!(
                 "writing {}/{}@{} to dead letter queue {dlq_topic}",
-                key.0,
-                key.1,
+                key.topic,
+                key.partition,
                 message.offset()
             ),
         );
@@ -726,8 +733,8 @@ impl Executors {
                 events.push(Event::DeadLetterQueueDispatched(
                     DeadLetterQueueDispatched {
                         consumer_group: self.shared.group.name.clone(),
-                        topic: key.0.clone(),
-                        partition: key.1,
+                        topic: key.topic.clone(),
+                        partition: key.partition,
                         offset: message.offset(),
                         dead_letter_topic,
                         attempts,
@@ -740,8 +747,8 @@ impl Executors {
                 drop(state);
                 self.report_partition(
                     ErrorType::DeadLetterQueueDispatch,
-                    &key.0,
-                    key.1,
+                    &key.topic,
+                    key.partition,
                     Some(offset),
                     None,
                     format!("writing to dead letter queue {dlq_topic} failed: {error}"),
@@ -785,7 +792,7 @@ impl Executors {
                 None => None,
             };
             let Some(offset) = resume_from else { continue };
-            let resumed = client.seek_and_resume(&key.0, key.1, offset);
+            let resumed = client.seek_and_resume(&key.topic, key.partition, offset);
             match resumed {
                 Ok(()) => {
                     part.retry = None;
@@ -807,7 +814,7 @@ impl Executors {
             }
         }
         drop(state);
-        for ((topic, partition), offset, error) in failures {
+        for (TopicPartition { topic, partition }, offset, error) in failures {
             self.report_partition(
                 ErrorType::ConnectionClient,
                 &topic,
@@ -840,11 +847,11 @@ impl Executors {
     }
 
     fn store(&self, client: &dyn PartitionClient, key: &PartitionKey, next: i64) {
-        if let Err(error) = client.store_offset(&key.0, key.1, next) {
+        if let Err(error) = client.store_offset(&key.topic, key.partition, next) {
             self.report_partition(
                 ErrorType::ConnectionClientCommit,
-                &key.0,
-                key.1,
+                &key.topic,
+                key.partition,
                 Some(next),
                 None,
                 format!("storing offset {next} failed: {error}"),
@@ -855,7 +862,7 @@ impl Executors {
     /// Runs a `revoked` or `shutdown` hook on this thread; reports how it went.
     fn run_hook(&self, consumer: &mut dyn ErasedConsumer, ctx: &mut Context, hook: Hook) {
         let started = Instant::now();
-        let outcome = self.shared.runtime.block_on(shared::within(
+        let outcome = self.shared.runtime.block_on(current_app::within(
             self.shared.scope.clone(),
             guarded(consumer.hook(hook, ctx)),
         ));
@@ -866,7 +873,7 @@ impl Executors {
                     .iter()
                     .find(|t| &*t.name == ctx.topic())
                     .map_or("", |t| t.consumer_name);
-                let key: PartitionKey = (Arc::from(ctx.topic()), ctx.partition());
+                let key = PartitionKey::new(ctx.topic(), ctx.partition());
                 self.hook_ran(hook, consumer_name, &key, started.elapsed());
             }
             Err(error) => {
@@ -899,8 +906,8 @@ impl Executors {
         self.shared.monitor.instrument_with(kind, || {
             variant(ConsumerHook {
                 consumer_group: self.shared.group.name.clone(),
-                topic: key.0.clone(),
-                partition: key.1,
+                topic: key.topic.clone(),
+                partition: key.partition,
                 consumer,
                 duration,
             })
@@ -954,8 +961,8 @@ impl Executors {
             .filter_map(|(key, part)| {
                 let retry = part.retry?;
                 Some(PendingRetry {
-                    topic: key.0.clone(),
-                    partition: key.1,
+                    topic: key.topic.clone(),
+                    partition: key.partition,
                     offset: retry.offset,
                     failed_attempts: part.attempt.saturating_sub(1),
                     dead_letter_queue: self.topics[part.topic].dead_letter_queue.is_some(),
@@ -970,7 +977,7 @@ impl Executors {
     pub(crate) fn is_assigned(&self, topic: &str, partition: i32) -> bool {
         self.lock()
             .partitions
-            .contains_key(&(Arc::from(topic), partition))
+            .contains_key(&TopicPartition::new(topic, partition))
     }
 }
 
@@ -989,7 +996,7 @@ fn min_due(current: Option<Duration>, candidate: Duration) -> Option<Duration> {
 }
 
 fn activity_label(group: &str, key: &PartitionKey) -> String {
-    format!("{group} {}/{}", key.0, key.1)
+    format!("{group} {}/{}", key.topic, key.partition)
 }
 
 fn describe(route: &Topic, key: &PartitionKey, work: &Work) -> String {
@@ -997,11 +1004,14 @@ fn describe(route: &Topic, key: &PartitionKey, work: &Work) -> String {
         Work::Consume(batch) => format!(
             "{} consuming {}/{} offsets {}..={}",
             route.consumer_name,
-            key.0,
-            key.1,
+            key.topic,
+            key.partition,
             batch.first().map_or(-1, RawMessage::offset),
             batch.last().map_or(-1, RawMessage::offset)
         ),
-        Work::Tick => format!("{} ticking {}/{}", route.consumer_name, key.0, key.1),
+        Work::Tick => format!(
+            "{} ticking {}/{}",
+            route.consumer_name, key.topic, key.partition
+        ),
     }
 }

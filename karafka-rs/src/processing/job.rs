@@ -8,16 +8,16 @@ use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 
-use super::erased::{ErasedConsumer, Hook};
 use crate::config::Backend;
+use crate::consumer::erased::{ErasedConsumer, Hook};
 use crate::consumer::Context;
-use crate::error::{Error, Result};
+use crate::current_app::{self, ProducerScope};
+use crate::error::{panic_message, Error, Result};
 use crate::instrumentation::{ConsumerConsume, Event, EventKind, Monitor};
-use crate::messages::RawMessage;
-use crate::producer::shared::{self, ProducerScope};
+use crate::messages::{RawMessage, TopicPartition};
 
 /// Identifies a topic-partition within a consumer group.
-pub(crate) type PartitionKey = (Arc<str>, i32);
+pub(crate) type PartitionKey = TopicPartition;
 
 /// What a job does.
 pub(crate) enum Work {
@@ -79,7 +79,7 @@ impl Job {
     /// Runs the work (after the `initialized` hook if due); panics become errors.
     pub(crate) async fn run(mut self) -> Completion {
         let scope = self.scope.take();
-        shared::within(scope, self.run_here()).await
+        current_app::within(scope, self.run_here()).await
     }
 
     async fn run_here(self) -> Completion {
@@ -115,8 +115,8 @@ impl Job {
                 monitor.instrument_with(EventKind::ConsumerConsume, || {
                     Event::ConsumerConsume(ConsumerConsume {
                         consumer_group: consumer_group.clone(),
-                        topic: key.0.clone(),
-                        partition: key.1,
+                        topic: key.topic.clone(),
+                        partition: key.partition,
                         consumer: consumer_name,
                         backend,
                         size,
@@ -155,7 +155,9 @@ impl Job {
 }
 
 /// Awaits user code; a panic becomes an error naming its message.
-pub(crate) async fn guarded(future: super::erased::BoxFuture<'_, Result<()>>) -> Result<()> {
+pub(crate) async fn guarded(
+    future: crate::consumer::erased::BoxFuture<'_, Result<()>>,
+) -> Result<()> {
     match AssertUnwindSafe(future).catch_unwind().await {
         Ok(result) => result,
         Err(panic) => Err(Error::user(format!("panicked: {}", panic_message(&*panic)))),
@@ -169,15 +171,4 @@ fn since_epoch_millis(timestamp: i64) -> Option<Duration> {
         .ok()?;
     let then = Duration::from_millis(u64::try_from(timestamp).ok()?);
     now.checked_sub(then)
-}
-
-/// The message of a panic payload.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
-    }
 }

@@ -54,9 +54,10 @@ pub(crate) use delivery::deliver;
 pub use outbox::{Outbox, RespondOptions, Response};
 pub use registry::{registered, ResponderEntry};
 
-use crate::asyncapi::{Format, PayloadType};
+use crate::current_app;
 use crate::error::Result;
-use crate::producer::shared;
+use crate::messages::payload_type::{Format, PayloadType};
+use crate::producer::Producer;
 use serializers::Serializer;
 
 /// A struct that may write to a declared set of topics; implemented by
@@ -111,7 +112,7 @@ impl TopicSpec {
         key: Option<&'static str>,
         partition: Option<i32>,
     ) -> TopicSpec {
-        let format = Format::of_serializer_value(&serializer);
+        let format = serializers::format_of(&serializer);
         TopicSpec {
             name,
             required,
@@ -233,10 +234,11 @@ pub fn call<R: Respond>(
     responder: &R,
     input: &R::Input,
 ) -> impl Future<Output = Result<Responded>> + Send + 'static {
-    let ready = prepare(responder, input).and_then(|response| Ok((response, shared::producer()?)));
+    let ready =
+        prepare(responder, input).and_then(|response| Ok((response, current_app::producer()?)));
     async move {
         let (response, producer) = ready?;
-        deliver(producer, response, shared::monitor()).await
+        deliver(producer, response, current_app::monitor()).await
     }
 }
 
@@ -246,9 +248,18 @@ pub fn call<R: Respond>(
 /// nothing, on a usage or serialization error.
 pub fn call_async<R: Respond>(responder: &R, input: &R::Input) -> Result<()> {
     let response = prepare(responder, input)?;
-    let producer = shared::producer()?;
-    delivery::deliver_in_background(producer, response, shared::monitor());
+    let producer = current_app::producer()?;
+    delivery::deliver_in_background(producer, response, current_app::monitor());
     Ok(())
+}
+
+impl Producer {
+    /// Runs `responder` on `input` and sends what it produced through this producer,
+    /// waiting for every acknowledgement (see [`call`]).
+    pub async fn respond<R: Respond>(&self, responder: &R, input: &R::Input) -> Result<Responded> {
+        let response = prepare(responder, input)?;
+        deliver(self.clone(), response, current_app::monitor()).await
+    }
 }
 
 #[cfg(test)]

@@ -1,33 +1,10 @@
 //! What the `routes!` macro produces: route definitions before defaults and validation.
 
-use crate::asyncapi::{Format, PayloadType};
-use crate::config::{Backend, InitialOffset};
+pub use super::options::RouteOptions;
+use crate::consumer::erased::{factory, ConsumerFactory};
 use crate::consumer::Consumer;
 use crate::messages::deserializers::Deserializer;
-use crate::processing::erased::{factory, ConsumerFactory};
-
-/// Options settable on a consumer group (as defaults) or on a topic; unset means inherit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RouteOptions {
-    /// Processing backend.
-    pub backend: Option<Backend>,
-    /// `false` hands messages to the consumer one at a time.
-    pub batch_consuming: Option<bool>,
-    /// Most messages per batch.
-    pub max_messages: Option<usize>,
-    /// Where to start without a committed offset.
-    pub initial_offset: Option<InitialOffset>,
-    /// `false` keeps the route declared but not subscribed.
-    pub active: Option<bool>,
-    /// `true`: offsets are stored only for messages the consumer marks.
-    pub manual_offset_management: Option<bool>,
-    /// Milliseconds between `tick` calls of each partition's consumer.
-    pub tick_interval: Option<u64>,
-    /// Where messages go after `max_retries` failed retries.
-    pub dead_letter_queue: Option<DeadLetterQueue>,
-    /// How the topic is declared on the cluster (`topics create | migrate`, boot creation).
-    pub config: Option<TopicConfig>,
-}
+use crate::messages::payload_type::{Format, PayloadType};
 
 /// The `config` route option: the topic as `topics migrate` declares it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,25 +24,6 @@ pub struct DeadLetterQueue {
     pub topic: &'static str,
     /// Retries (after the first attempt) before a message goes there.
     pub max_retries: u32,
-}
-
-impl RouteOptions {
-    /// Each option of `self`, or `fallback`'s where `self` leaves it unset.
-    pub fn or(self, fallback: RouteOptions) -> RouteOptions {
-        RouteOptions {
-            backend: self.backend.or(fallback.backend),
-            batch_consuming: self.batch_consuming.or(fallback.batch_consuming),
-            max_messages: self.max_messages.or(fallback.max_messages),
-            initial_offset: self.initial_offset.or(fallback.initial_offset),
-            active: self.active.or(fallback.active),
-            manual_offset_management: self
-                .manual_offset_management
-                .or(fallback.manual_offset_management),
-            tick_interval: self.tick_interval.or(fallback.tick_interval),
-            dead_letter_queue: self.dead_letter_queue.or(fallback.dead_letter_queue),
-            config: self.config.or(fallback.config),
-        }
-    }
 }
 
 /// One routed topic as declared.

@@ -2,10 +2,13 @@
 //!
 //! `karafka::routes!` expands to [`definition`] values registered with
 //! inventory; at boot they are collected, merged, given the configuration's
-//! defaults and validated into [`Routes`].
+//! defaults and validated into [`Routes`]. The route options themselves are
+//! declared once, in the table the DSL reads too (see `options`).
 
 pub mod definition;
+mod options;
 mod registry;
 
 pub use definition::{RouteOptions, TopicConfig};
-pub use registry::{ConsumerGroup, DeclaredTopic, Routes, Topic};
+pub use options::Topic;
+pub use registry::{ConsumerGroup, DeclaredTopic, Routes};

@@ -3,69 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::definition::{
-    ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig,
-};
-use crate::asyncapi::{Format, PayloadType};
-use crate::config::{is_kafka_name, Backend, Config, InitialOffset};
+use super::definition::{ConsumerGroupDef, RouteSource, TopicConfig};
+use super::options::Topic;
+use crate::config::{is_kafka_name, Config, InitialOffset};
 use crate::error::{Error, Result};
-use crate::processing::erased::ConsumerFactory;
-
-/// A routed topic with every option resolved.
-#[derive(Clone)]
-pub struct Topic {
-    /// Topic name.
-    pub name: Arc<str>,
-    /// Type name of the consumer handling it.
-    pub consumer_name: &'static str,
-    /// Name of the payload deserializer.
-    pub deserializer_name: String,
-    /// The payload's wire format (from the deserializer).
-    pub format: Format,
-    /// The consumer's payload type, with its JSON Schema if it has one.
-    pub payload: PayloadType,
-    /// Processing backend.
-    pub backend: Backend,
-    /// Whether the consumer gets whole batches (`false`: one message at a time).
-    pub batch_consuming: bool,
-    /// Most messages per batch.
-    pub max_messages: usize,
-    /// Where to start without a committed offset.
-    pub initial_offset: InitialOffset,
-    /// Whether the topic is subscribed.
-    pub active: bool,
-    /// Whether offsets are stored only for marked messages.
-    pub manual_offset_management: bool,
-    /// How often each partition's consumer gets a `tick`, if at all.
-    pub tick_interval: Option<std::time::Duration>,
-    /// Where messages go after too many failed retries, if anywhere.
-    pub dead_letter_queue: Option<DeadLetterQueue>,
-    /// How the topic is declared on the cluster, if the route says.
-    pub config: Option<TopicConfig>,
-    /// Where the route was declared.
-    pub location: &'static str,
-    pub(crate) factory: ConsumerFactory,
-}
-
-impl std::fmt::Debug for Topic {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Topic")
-            .field("name", &self.name)
-            .field("consumer", &self.consumer_name)
-            .field("deserializer", &self.deserializer_name)
-            .field("payload", &self.payload.name)
-            .field("backend", &self.backend)
-            .field("batch_consuming", &self.batch_consuming)
-            .field("max_messages", &self.max_messages)
-            .field("initial_offset", &self.initial_offset)
-            .field("active", &self.active)
-            .field("manual_offset_management", &self.manual_offset_management)
-            .field("tick_interval", &self.tick_interval)
-            .field("dead_letter_queue", &self.dead_letter_queue)
-            .field("config", &self.config)
-            .finish()
-    }
-}
 
 /// A consumer group: one Kafka consumer subscribed to its active topics.
 #[derive(Debug, Clone)]
@@ -130,17 +71,6 @@ impl Routes {
     }
 
     fn resolve(declared: Vec<(&'static str, ConsumerGroupDef)>, config: &Config) -> Result<Routes> {
-        let defaults = RouteOptions {
-            backend: Some(config.backend),
-            batch_consuming: Some(true),
-            max_messages: Some(config.max_messages),
-            initial_offset: Some(InitialOffset::Earliest),
-            active: Some(true),
-            manual_offset_management: Some(false),
-            tick_interval: None,
-            dead_letter_queue: None,
-            config: None,
-        };
         let mut by_name: BTreeMap<String, ConsumerGroup> = BTreeMap::new();
         let mut order = Vec::new();
         for (location, group) in declared {
@@ -161,9 +91,8 @@ impl Routes {
                         topic.name, group.name, existing.location, location
                     )));
                 }
-                let options = topic.options.or(group.options).or(defaults);
-                let max_messages = options.max_messages.unwrap_or(config.max_messages);
-                if max_messages == 0 {
+                let options = topic.options.or(group.options);
+                if options.max_messages == Some(0) {
                     return Err(Error::Routing(format!(
                         "topic `{}` in consumer group `{}`: max_messages must be at least 1",
                         topic.name, group.name
@@ -187,24 +116,9 @@ impl Routes {
                 if let Some(config) = &options.config {
                     check_topic_config(config, &topic.name, &group.name)?;
                 }
-                entry.topics.push(Topic {
-                    name: Arc::from(topic.name.as_str()),
-                    consumer_name: topic.consumer_name,
-                    deserializer_name: topic.deserializer_name,
-                    format: topic.format,
-                    payload: topic.payload,
-                    backend: options.backend.unwrap_or_default(),
-                    batch_consuming: options.batch_consuming.unwrap_or(true),
-                    max_messages,
-                    initial_offset: options.initial_offset.unwrap_or_default(),
-                    active: options.active.unwrap_or(true),
-                    manual_offset_management: options.manual_offset_management.unwrap_or(false),
-                    tick_interval: options.tick_interval.map(std::time::Duration::from_millis),
-                    dead_letter_queue: options.dead_letter_queue,
-                    config: options.config,
-                    location,
-                    factory: topic.factory,
-                });
+                entry
+                    .topics
+                    .push(Topic::resolve(topic, options, config, location));
             }
         }
         let groups: Vec<ConsumerGroup> = order

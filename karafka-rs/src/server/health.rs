@@ -5,58 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::supervision::Supervisor;
-
-/// Why a server stopped on its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StopReason {
-    /// A consumer group's fetch thread panicked outside user code.
-    FetchThreadPanicked {
-        /// The group whose thread panicked.
-        consumer_group: Arc<str>,
-        /// The panic's message.
-        message: String,
-    },
-    /// A consumer group's Kafka client hit a fatal error (such as a static member
-    /// fenced by another with the same `group.instance.id`) and cannot go on.
-    FatalClientError {
-        /// The group whose client failed.
-        consumer_group: Arc<str>,
-        /// librdkafka's description of the error.
-        error: String,
-    },
-}
-
-impl StopReason {
-    /// The consumer group that failed.
-    pub fn consumer_group(&self) -> &str {
-        match self {
-            StopReason::FetchThreadPanicked { consumer_group, .. }
-            | StopReason::FatalClientError { consumer_group, .. } => consumer_group,
-        }
-    }
-}
-
-impl std::fmt::Display for StopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StopReason::FetchThreadPanicked {
-                consumer_group,
-                message,
-            } => write!(
-                f,
-                "consumer group {consumer_group}: its fetch thread panicked: {message}"
-            ),
-            StopReason::FatalClientError {
-                consumer_group,
-                error,
-            } => write!(
-                f,
-                "consumer group {consumer_group}: fatal Kafka client error: {error}"
-            ),
-        }
-    }
-}
+pub use crate::error::StopReason;
 
 /// What a consumer group's fetch thread is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]

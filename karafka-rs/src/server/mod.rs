@@ -1,7 +1,6 @@
 //! The server: boot (brokers, banner, subscriptions), one supervised fetch
 //! thread per consumer group, signals, and graceful or forced shutdown.
 
-pub(crate) mod activity;
 mod banner;
 mod health;
 mod run;
@@ -9,22 +8,25 @@ mod supervision;
 mod topics;
 
 pub use health::{GroupHealth, GroupState, Health, StopReason};
-pub(crate) use run::run;
-pub(crate) use supervision::GroupSupervisor;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::app::App;
 use crate::connection::listener::GroupListener;
+use crate::connection::supervisor::GroupSupervisor;
 use crate::embedded::EmbeddedBroker;
 use crate::error::{Error, Result};
 use crate::instrumentation::AppStatus;
+use crate::processing::activity::Activity;
 use crate::processing::clock::Clock;
 use crate::processing::executor::GroupShared;
 use crate::processing::worker_pool::WorkerPool;
-use activity::Activity;
 use supervision::Supervisor;
+
+/// Exit code of a server whose graceful shutdown ran past `shutdown_timeout`
+/// (or that a second SIGINT or SIGTERM stopped at once).
+pub const EXIT_FORCED_SHUTDOWN: i32 = 2;
 
 /// A running server; stop it with [`ServerHandle::stop`], learn of a failure
 /// with [`ServerHandle::wait`], watch it with [`ServerHandle::health`].
@@ -143,7 +145,7 @@ impl ServerHandle {
         // What consumers and app code handed to the shared producer is delivered
         // within what is left of shutdown_timeout.
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        crate::producer::shared::flush_on_stop(&self.app, left).await?;
+        crate::current_app::flush_on_stop(&self.app.registration(), left).await?;
         self.app.status_changed(AppStatus::Stopped);
         Ok(())
     }
@@ -181,7 +183,7 @@ async fn spawn_with(app: App, subscribe: Subscribe) -> Result<ServerHandle> {
     topics::check(&app, &brokers).await?;
 
     // The process's shared producer, for responders called by consumers and app code.
-    crate::producer::shared::serve(&app, &brokers)?;
+    crate::current_app::serve(app.registration(), &brokers)?;
 
     let activity = Arc::new(Activity::default());
     let (released_tx, released) = std::sync::mpsc::channel();
@@ -216,7 +218,7 @@ fn start_groups(
     let pool = WorkerPool::new(app.config().concurrency, runtime.clone());
     for group in app.routes().active_groups() {
         let dlq_producer = if group.active_topics().any(|t| t.dead_letter_queue.is_some()) {
-            Some(crate::producer::shared::producer_of(app)?)
+            Some(crate::current_app::producer_of(app.registration())?)
         } else {
             None
         };
@@ -249,7 +251,7 @@ pub(crate) fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroke
         return Ok((config.brokers.join(","), None));
     }
     if !config.is_development() {
-        return Err(no_brokers(app));
+        return Err(crate::embedded::no_brokers(config));
     }
     if let Some(found) = EmbeddedBroker::discover(app.root(), &config.client_id) {
         return Ok((found, None));
@@ -258,17 +260,6 @@ pub(crate) fn resolve_brokers(app: &App) -> Result<(String, Option<EmbeddedBroke
     broker.create_declared_topics(app)?;
     broker.advertise(app.root(), &config.client_id)?;
     Ok((broker.bootstrap_servers().to_owned(), Some(broker)))
-}
-
-pub(crate) fn no_brokers(app: &App) -> Error {
-    Error::Config {
-        file: app.config().origin(),
-        key: "brokers".into(),
-        reason: format!(
-            "no brokers configured for environment `{}`; set `brokers` or KARAFKA_BROKERS (the embedded broker runs only in development and test)",
-            app.config().environment
-        ),
-    }
 }
 
 /// What a signal asks the server to do.

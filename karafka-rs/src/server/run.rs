@@ -1,17 +1,38 @@
-//! Running a server as the process's main work: until SIGINT or SIGTERM (a
+//! Running an [`App`]: [`App::spawn`] boots its server on the caller's runtime;
+//! [`App::run`] runs it as the process's main work, until SIGINT or SIGTERM (a
 //! graceful stop; a second one exits at once with code 2) or until the server
 //! stops on its own because a consumer group failed (an error, so the process
 //! exits non-zero).
 
-use super::{Health, ServerHandle, ShutdownSignals, SignalRequest};
+use super::{Health, ServerHandle, ShutdownSignals, SignalRequest, EXIT_FORCED_SHUTDOWN};
 use crate::app::App;
-use crate::cli::EXIT_FORCED_SHUTDOWN;
 use crate::error::{Error, Result};
-use crate::instrumentation::{Event, EventKind, ProcessNoticeSignal};
+use crate::instrumentation::{AppStatus, Event, EventKind, ProcessNoticeSignal};
+
+impl App {
+    /// Boots the server on the current tokio runtime and returns once it is running;
+    /// it shares the runtime (and the process) with whatever else the app runs.
+    /// The app becomes the process's current app, its shared producer connected
+    /// to the server's brokers; stopping the server flushes and releases it.
+    pub async fn spawn(&self) -> Result<ServerHandle> {
+        self.status_changed(AppStatus::Initialized);
+        super::spawn(self.clone()).await
+    }
+
+    /// Runs the server until SIGINT or SIGTERM, then stops it gracefully;
+    /// SIGTSTP first puts it in quiet mode (see [`ServerHandle::quiet`]). A second
+    /// SIGINT or SIGTERM during the stop exits the process at once with code 2,
+    /// naming what was still running. When a consumer group fails (see
+    /// [`ServerHandle::wait`]) the server stops and this returns
+    /// [`Error::ServerFailed`].
+    pub async fn run(&self) -> Result<()> {
+        run(self).await
+    }
+}
 
 /// Runs `app`'s server until a signal stops it or a failure does; SIGTSTP puts
 /// it in quiet mode. A failure is [`Error::ServerFailed`].
-pub(crate) async fn run(app: &App) -> Result<()> {
+async fn run(app: &App) -> Result<()> {
     let mut signals = ShutdownSignals::install()?;
     let handle = app.spawn().await?;
     let failure = loop {

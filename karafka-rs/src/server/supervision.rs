@@ -11,12 +11,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
-use super::activity::Activity;
 use super::health::{GroupState, Health, StopReason};
 use crate::app::App;
 use crate::connection::listener::GroupListener;
+use crate::connection::supervisor::GroupSupervisor;
 use crate::error::{Error, Result};
 use crate::instrumentation::{AppStatus, ErrorOccurred, ErrorType, Event};
+use crate::processing::activity::Activity;
 
 /// What `wait` and `stop` wait for.
 #[derive(Debug, Clone, Default)]
@@ -60,10 +61,13 @@ impl Supervisor {
 
     /// The handle a group's Kafka client context reports fatal errors to.
     pub(crate) fn group(self: &Arc<Self>, name: Arc<str>) -> GroupSupervisor {
-        GroupSupervisor {
-            supervisor: self.clone(),
-            group: name,
-        }
+        let supervisor = self.clone();
+        GroupSupervisor::new(move |error| {
+            supervisor.fail(StopReason::FatalClientError {
+                consumer_group: name.clone(),
+                error,
+            })
+        })
     }
 
     /// How many fetch threads were started.
@@ -118,7 +122,7 @@ impl Supervisor {
             .spawn(move || {
                 let stop = supervisor.stop.clone();
                 if let Err(panic) = catch_unwind(AssertUnwindSafe(|| listener.run(&stop))) {
-                    let message = crate::processing::job::panic_message(&*panic);
+                    let message = crate::error::panic_message(&*panic);
                     supervisor.fail(StopReason::FetchThreadPanicked {
                         consumer_group: group.clone(),
                         message,
@@ -213,23 +217,6 @@ impl FetchLoop for GroupListener {
 
     fn leave_after_failure(&self) {
         GroupListener::leave_after_failure(self);
-    }
-}
-
-/// One group's line to its supervisor, held by its Kafka client context.
-#[derive(Clone)]
-pub(crate) struct GroupSupervisor {
-    supervisor: Arc<Supervisor>,
-    group: Arc<str>,
-}
-
-impl GroupSupervisor {
-    /// The group's client reported a fatal error: the group is lost and the server stops.
-    pub(crate) fn fatal_client_error(&self, error: String) {
-        self.supervisor.fail(StopReason::FatalClientError {
-            consumer_group: self.group.clone(),
-            error,
-        });
     }
 }
 

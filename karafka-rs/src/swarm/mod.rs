@@ -15,14 +15,13 @@ mod child;
 pub(crate) mod node;
 mod policy;
 mod report;
-mod settings;
 mod signal;
 mod supervisor;
 
 use std::ffi::OsString;
 
-pub use node::node_number;
-pub use settings::SwarmSettings;
+pub use crate::config::swarm::node_number;
+pub use crate::config::SwarmSettings;
 
 use crate::app::App;
 use crate::error::Result;

@@ -7,23 +7,16 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::report::{Report, BEAT_INTERVAL};
+pub(crate) use crate::config::swarm::{node_number, NODE_ENV};
 use crate::error::{Error, Result};
 use crate::instrumentation::{AppStatusChanged, ConsumerConsumed, EventKind, FetchLoop, Listener};
 
-/// The environment variable that makes a `server` process node N of a swarm.
-pub(crate) const NODE_ENV: &str = "KARAFKA_SWARM_NODE";
 /// The environment variable naming the supervisor's socket.
 pub(crate) const SOCKET_ENV: &str = "KARAFKA_SWARM_SOCKET";
-
-/// This process's node number when a swarm supervisor started it (1-based).
-pub fn node_number() -> Option<u32> {
-    static NODE: OnceLock<Option<u32>> = OnceLock::new();
-    *NODE.get_or_init(|| std::env::var(NODE_ENV).ok()?.parse().ok())
-}
 
 /// The metrics address of node `node` when the command line asked for `address`:
 /// the same host, and the port plus the node number (port 0 stays 0).

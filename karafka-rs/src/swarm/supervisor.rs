@@ -408,7 +408,7 @@ impl Swarm {
                     let view = board.node(exit.node);
                     view.pid = None;
                     view.status = "exited".into();
-                    if exit.status.code() == Some(crate::cli::EXIT_FORCED_SHUTDOWN) {
+                    if exit.status.code() == Some(crate::server::EXIT_FORCED_SHUTDOWN) {
                         forced.push(format!("node {} (pid {}) forced its own shutdown{}", exit.node, exit.pid, exit.cause.map(|l| format!(": {l}")).unwrap_or_default()));
                     }
                     tracing::info!(target: "karafka", "Swarm node {} (pid {}) stopped ({})", exit.node, exit.pid, exit.status);

@@ -12,17 +12,17 @@ use serde::Serialize;
 use super::client::TestClient;
 use super::topics::Topics;
 use crate::app::App;
+use crate::current_app::{self, ProducerScope};
 use crate::error::{Error, Result};
 use crate::instrumentation::Listener;
 use crate::messages::RawMessage;
+use crate::processing::activity::Activity;
 use crate::processing::clock::Clock;
 use crate::processing::executor::{Executors, GroupShared};
 use crate::processing::worker_pool::WorkerPool;
-use crate::producer::shared::{self, ProducerScope};
 use crate::producer::{Delivery, Producer, Record};
 use crate::responders::{Respond, Responded};
 use crate::routing::ConsumerGroup;
-use crate::server::activity::Activity;
 
 /// Failed attempts after which [`TestApp::consume`] gives up on a message
 /// whose route has no dead letter queue, unless set with [`TestApp::max_attempts`].
@@ -153,7 +153,7 @@ impl TestApp {
     /// Runs `future` (app code) with this app's in-memory producer: responders
     /// called inside it (`UsersResponder.call(&event)`) write to its topics.
     pub async fn within<F: Future>(&self, future: F) -> F::Output {
-        shared::within(Some(self.scope()), future).await
+        current_app::within(Some(self.scope()), future).await
     }
 
     /// Calls `responder` on `input` through this app's in-memory producer.

@@ -8,7 +8,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::messages::RawMessage;
-use crate::producer::{Delivery, Record};
+use crate::producer::{Delivery, MemorySink, Record};
 
 /// One topic: its partitions, each a log of (production sequence, message).
 struct Topic {
@@ -149,4 +149,10 @@ fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl MemorySink for Topics {
+    fn append(&self, record: &Record) -> Result<Delivery, KafkaError> {
+        Topics::append(self, record)
+    }
 }

@@ -9,6 +9,7 @@ use crate::instrumentation::{
     AppStatus, ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry,
     DeadLetterQueueDispatched, ErrorOccurred, Rebalance, Statistics,
 };
+use crate::messages::TopicPartition;
 
 /// Upper bounds (seconds) of the processing time histogram's buckets: 1 ms to a minute.
 pub(super) const DURATION_BUCKETS: [f64; 14] = [
@@ -51,7 +52,7 @@ pub(super) struct Registry {
     pauses: BTreeMap<(Arc<str>, Arc<str>, &'static str), u64>,
     dead_letters: BTreeMap<GroupTopic, u64>,
     rebalances: BTreeMap<(Arc<str>, &'static str), u64>,
-    assigned: BTreeMap<Arc<str>, BTreeSet<(Arc<str>, i32)>>,
+    assigned: BTreeMap<Arc<str>, BTreeSet<TopicPartition>>,
     lag: BTreeMap<(Arc<str>, Arc<str>, i32), i64>,
 }
 
@@ -90,7 +91,11 @@ impl Registry {
             .entry(event.consumer_group.clone())
             .or_default();
         for (topic, partitions) in &event.partitions {
-            assigned.extend(partitions.iter().map(|p| (topic.clone(), *p)));
+            assigned.extend(
+                partitions
+                    .iter()
+                    .map(|p| TopicPartition::new(topic.clone(), *p)),
+            );
         }
     }
 
@@ -105,7 +110,7 @@ impl Registry {
             .or_default();
         for (topic, partitions) in &event.partitions {
             for partition in partitions {
-                assigned.remove(&(topic.clone(), *partition));
+                assigned.remove(&TopicPartition::new(topic.clone(), *partition));
                 self.lag
                     .remove(&(event.consumer_group.clone(), topic.clone(), *partition));
             }

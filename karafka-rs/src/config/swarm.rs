@@ -1,9 +1,19 @@
 //! The `[swarm]` table of `karafka.toml`: how many nodes `server` runs and when
-//! the supervisor gives up restarting them.
+//! the supervisor gives up restarting them; and this process's node number.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::Deserialize;
+
+/// The environment variable that makes a `server` process node N of a swarm.
+pub(crate) const NODE_ENV: &str = "KARAFKA_SWARM_NODE";
+
+/// This process's node number when a swarm supervisor started it (1-based).
+pub fn node_number() -> Option<u32> {
+    static NODE: OnceLock<Option<u32>> = OnceLock::new();
+    *NODE.get_or_init(|| std::env::var(NODE_ENV).ok()?.parse().ok())
+}
 
 /// Settings of `server --swarm`: the node count and the restart policy.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::consumer::{Consumer, Context};
+use super::{Consumer, Context};
 use crate::error::Result;
 use crate::messages::deserializers::Deserializer;
 use crate::messages::{Message, Messages, RawMessage};

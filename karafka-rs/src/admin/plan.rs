@@ -1,180 +1,12 @@
-//! Cluster administration for declarative topics: what the cluster has, the plan
-//! that brings it to what the routes declare, and carrying that plan out.
+//! The migration plan: the steps that bring the cluster's topics to what the
+//! routes declare (create, add partitions, align settings), and carrying it out.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
-use rdkafka::consumer::{BaseConsumer, Consumer as _};
-use rdkafka::error::KafkaError;
-use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::ClientConfig;
-
+use super::Admin;
 use crate::app::App;
-use crate::connection::client::producer_config;
-use crate::error::{Error, Result};
-use crate::redaction::Redactor;
+use crate::error::Result;
 use crate::routing::DeclaredTopic;
-
-/// An admin connection to the app's brokers.
-#[derive(Clone)]
-pub struct Admin {
-    settings: ClientConfig,
-    /// Keeps secret setting values out of librdkafka's log lines.
-    redactor: Redactor,
-    /// Created on first use: dropping an admin client takes up to 100 ms (its
-    /// polling thread's interval), which a boot that only reads metadata skips.
-    client: Arc<OnceLock<AdminClient<Redactor>>>,
-    brokers: String,
-    timeout: Duration,
-}
-
-impl std::fmt::Debug for Admin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admin")
-            .field("brokers", &self.brokers)
-            .finish()
-    }
-}
-
-impl Admin {
-    /// Connects to `brokers` with the app's settings; requests wait up to `connect_timeout`.
-    pub fn connect(app: &App, brokers: &str) -> Result<Admin> {
-        Ok(Admin {
-            settings: producer_config(app.config(), brokers),
-            redactor: Redactor::new(&app.config().kafka),
-            client: Arc::default(),
-            brokers: brokers.to_owned(),
-            timeout: Duration::from_millis(app.config().connect_timeout),
-        })
-    }
-
-    fn client(&self) -> Result<&AdminClient<Redactor>> {
-        if let Some(client) = self.client.get() {
-            return Ok(client);
-        }
-        let created = self
-            .settings
-            .create_with_context(self.redactor.clone())
-            .map_err(|e| Error::kafka("creating the admin client", e))?;
-        Ok(self.client.get_or_init(|| created))
-    }
-
-    /// Every topic on the cluster with its partition count; fails within the
-    /// timeout when no broker answers.
-    pub async fn topics(&self) -> Result<BTreeMap<String, i32>> {
-        let settings = self.settings.clone();
-        let redactor = self.redactor.clone();
-        let timeout = self.timeout;
-        let brokers = self.brokers.clone();
-        tokio::task::spawn_blocking(move || {
-            let probe: BaseConsumer<Redactor> = settings
-                .create_with_context(redactor)
-                .map_err(|e| Error::kafka("creating the metadata probe", e))?;
-            let metadata = probe
-                .fetch_metadata(None, timeout)
-                .map_err(|e| Error::Unreachable {
-                    brokers,
-                    timeout_ms: timeout.as_millis() as u64,
-                    reason: e.to_string(),
-                })?;
-            Ok(metadata
-                .topics()
-                .iter()
-                .filter(|t| t.error().is_none())
-                .map(|t| (t.name().to_owned(), t.partitions().len() as i32))
-                .collect())
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("the metadata request failed: {e}")))?
-    }
-
-    /// Creates topics with their partitions, replication factor and settings; a
-    /// topic that appeared in the meantime is not an error.
-    pub async fn create(&self, topics: &[TopicSpec]) -> Result<()> {
-        if topics.is_empty() {
-            return Ok(());
-        }
-        let new_topics: Vec<NewTopic<'_>> = topics
-            .iter()
-            .map(|t| {
-                let mut topic = NewTopic::new(
-                    &t.name,
-                    t.partitions,
-                    TopicReplication::Fixed(t.replication_factor),
-                );
-                for (key, value) in t.settings {
-                    topic = topic.set(key, value);
-                }
-                topic
-            })
-            .collect();
-        let results = self
-            .client()?
-            .create_topics(&new_topics, &self.options())
-            .await
-            .map_err(|e| Error::kafka("creating topics", e))?;
-        for result in results {
-            match result {
-                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-                Err((topic, code)) => {
-                    return Err(admin_error(format!("creating topic `{topic}`"), code))
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Grows `topic` to `partitions` partitions.
-    pub async fn add_partitions(&self, topic: &str, partitions: i32) -> Result<()> {
-        let results = self
-            .client()?
-            .create_partitions(
-                &[NewPartitions::new(topic, partitions as usize)],
-                &self.options(),
-            )
-            .await
-            .map_err(|e| Error::kafka(format!("adding partitions to `{topic}`"), e))?;
-        for result in results {
-            if let Err((topic, code)) = result {
-                return Err(admin_error(format!("adding partitions to `{topic}`"), code));
-            }
-        }
-        Ok(())
-    }
-
-    /// Deletes `topics`; one already gone is not an error.
-    pub async fn delete(&self, topics: &[&str]) -> Result<()> {
-        if topics.is_empty() {
-            return Ok(());
-        }
-        let results = self
-            .client()?
-            .delete_topics(topics, &self.options())
-            .await
-            .map_err(|e| Error::kafka("deleting topics", e))?;
-        for result in results {
-            match result {
-                Ok(_) | Err((_, RDKafkaErrorCode::UnknownTopicOrPartition)) => {}
-                Err((topic, code)) => {
-                    return Err(admin_error(format!("deleting topic `{topic}`"), code))
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn options(&self) -> AdminOptions {
-        AdminOptions::new()
-            .operation_timeout(Some(self.timeout))
-            .request_timeout(Some(self.timeout))
-    }
-}
-
-fn admin_error(context: String, code: RDKafkaErrorCode) -> Error {
-    Error::kafka(context, KafkaError::AdminOp(code))
-}
 
 /// A topic to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,6 +56,17 @@ pub enum Step {
         /// Partitions declared.
         declared: i32,
     },
+    /// A declared topic-level setting differs on the cluster: set it.
+    AlterSetting {
+        /// Topic name.
+        topic: String,
+        /// The setting, e.g. `retention.ms`.
+        key: String,
+        /// Its value on the cluster (`None`: the cluster reported none).
+        from: Option<String>,
+        /// The declared value.
+        to: String,
+    },
     /// The topic is as declared.
     UpToDate {
         /// Topic name.
@@ -236,7 +79,10 @@ pub enum Step {
 impl Step {
     /// Whether carrying the step out changes the cluster.
     pub fn changes(&self) -> bool {
-        matches!(self, Step::Create(_) | Step::AddPartitions { .. })
+        matches!(
+            self,
+            Step::Create(_) | Step::AddPartitions { .. } | Step::AlterSetting { .. }
+        )
     }
 
     /// The step as one line of a printed plan.
@@ -265,6 +111,15 @@ impl Step {
             } => format!(
                 "keep {topic} ({}; {declared} declared, but Kafka cannot remove partitions)",
                 partitions(*has)
+            ),
+            Step::AlterSetting {
+                topic,
+                key,
+                from,
+                to,
+            } => format!(
+                "alter {topic} {key} {} -> {to}",
+                from.as_deref().unwrap_or("(unset)")
             ),
             Step::UpToDate {
                 topic,
@@ -313,6 +168,45 @@ pub fn plan(app: &App, existing: &BTreeMap<String, i32>) -> Vec<Step> {
         .collect()
 }
 
+/// [`plan`], with a topic's settings that differ from its declared ones
+/// (`current`: topic name to its settings on the cluster) aligned after its step.
+pub fn plan_with_settings(
+    app: &App,
+    existing: &BTreeMap<String, i32>,
+    current: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Vec<Step> {
+    let declared = app.routes().declared_topics();
+    let mut steps = Vec::new();
+    for step in plan(app, existing) {
+        let topic = match &step {
+            Step::AddPartitions { topic, .. }
+            | Step::CannotShrink { topic, .. }
+            | Step::UpToDate { topic, .. } => Some(topic.clone()),
+            _ => None,
+        };
+        steps.push(step);
+        let Some(topic) = topic else { continue };
+        let (Some(settings), Some(declared)) = (
+            current.get(&topic),
+            declared.iter().find(|d| d.name == topic),
+        ) else {
+            continue;
+        };
+        for (key, value) in declared.config.settings {
+            let on_cluster = settings.get(*key);
+            if on_cluster.map(String::as_str) != Some(*value) {
+                steps.push(Step::AlterSetting {
+                    topic: topic.clone(),
+                    key: (*key).to_owned(),
+                    from: on_cluster.cloned(),
+                    to: (*value).to_owned(),
+                });
+            }
+        }
+    }
+    steps
+}
+
 /// Carries out the steps that change something.
 pub async fn apply(admin: &Admin, steps: &[Step]) -> Result<()> {
     let creations: Vec<TopicSpec> = steps
@@ -327,6 +221,18 @@ pub async fn apply(admin: &Admin, steps: &[Step]) -> Result<()> {
         if let Step::AddPartitions { topic, to, .. } = step {
             admin.add_partitions(topic, *to).await?;
         }
+    }
+    let mut alterations: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for step in steps {
+        if let Step::AlterSetting { topic, key, to, .. } = step {
+            alterations
+                .entry(topic)
+                .or_default()
+                .push((key.clone(), to.clone()));
+        }
+    }
+    for (topic, settings) in alterations {
+        admin.alter_topic_settings(topic, &settings).await?;
     }
     Ok(())
 }
@@ -404,5 +310,48 @@ mod tests {
             ]
         );
         assert_eq!(steps.iter().filter(|s| s.changes()).count(), 2);
+    }
+
+    #[test]
+    fn declared_settings_that_differ_on_the_cluster_are_altered_after_their_topic() {
+        let options = RouteOptions {
+            config: Some(TopicConfig {
+                partitions: Some(1),
+                settings: &[("retention.ms", "3600000"), ("cleanup.policy", "delete")],
+                ..TopicConfig::default()
+            }),
+            ..RouteOptions::default()
+        };
+        let group = ConsumerGroupDef::new(
+            "g",
+            RouteOptions::default(),
+            vec![TopicDef::new::<Nothing, _>(
+                "orders",
+                crate::deserializers::Json,
+                options,
+            )],
+        );
+        let config = Config::default();
+        let routes = Routes::from_definitions(vec![group], &config).unwrap();
+        let app = App::new(std::env::temp_dir(), config, routes);
+        let existing = BTreeMap::from([("orders".to_owned(), 1)]);
+        let current = BTreeMap::from([(
+            "orders".to_owned(),
+            BTreeMap::from([
+                ("retention.ms".to_owned(), "86400000".to_owned()),
+                ("cleanup.policy".to_owned(), "delete".to_owned()),
+            ]),
+        )]);
+        let lines: Vec<String> = plan_with_settings(&app, &existing, &current)
+            .iter()
+            .map(Step::describe)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "keep orders (1 partition, up to date)",
+                "alter orders retention.ms 86400000 -> 3600000",
+            ]
+        );
     }
 }

@@ -1,9 +1,20 @@
-//! Application configuration: `karafka.toml` plus `KARAFKA_*` environment overrides.
+//! Application configuration: `karafka.toml` (or `--config` / `KARAFKA_CONFIG`),
+//! its `[environments.<env>]` tables, `${VAR}` references and `KARAFKA_*`
+//! environment overrides.
 //!
 //! Every key has a default (Karafka's, where it has one), so an app without a
 //! `karafka.toml` boots in development on the embedded broker. A key that is
 //! unknown, of the wrong type or out of range fails the boot, naming the key and
-//! where it came from.
+//! where it came from. `Debug` filters the values of secret settings.
+
+mod interpolate;
+mod load;
+mod origins;
+
+pub use load::LoadOptions;
+pub use origins::{Origin, Origins};
+
+pub(crate) mod swarm;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +23,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::redaction::{is_secret_key, FILTERED};
+pub use swarm::SwarmSettings;
 
 /// Name of the configuration file in the app's root directory.
 pub const CONFIG_FILE: &str = "karafka.toml";
@@ -110,7 +123,7 @@ impl std::fmt::Display for KafkaValue {
 }
 
 /// The whole configuration of a karafka app.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Identifies the app to Kafka; prefixes consumer group ids.
@@ -151,10 +164,53 @@ pub struct Config {
     /// librdkafka settings passed through as they are.
     pub kafka: BTreeMap<String, KafkaValue>,
     /// `server --swarm`: how many nodes, and when to stop restarting them.
-    pub swarm: crate::swarm::SwarmSettings,
+    pub swarm: SwarmSettings,
     /// Where this configuration was read from (`None`: defaults only).
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// Where each value that is not a built-in default came from.
+    #[serde(skip)]
+    pub origins: Origins,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kafka: BTreeMap<&str, String> = self
+            .kafka
+            .iter()
+            .map(|(key, value)| {
+                let shown = if is_secret_key(key) {
+                    FILTERED.to_owned()
+                } else {
+                    value.to_string()
+                };
+                (key.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Config")
+            .field("client_id", &self.client_id)
+            .field("brokers", &self.brokers)
+            .field("environment", &self.environment)
+            .field("backend", &self.backend)
+            .field("concurrency", &self.concurrency)
+            .field("max_messages", &self.max_messages)
+            .field("max_buffered_messages", &self.max_buffered_messages)
+            .field("max_wait_time", &self.max_wait_time)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("pause_timeout", &self.pause_timeout)
+            .field("pause_max_timeout", &self.pause_max_timeout)
+            .field(
+                "pause_with_exponential_backoff",
+                &self.pause_with_exponential_backoff,
+            )
+            .field("connect_timeout", &self.connect_timeout)
+            .field("delivery_timeout", &self.delivery_timeout)
+            .field("auto_create_topics", &self.auto_create_topics)
+            .field("default_partitions", &self.default_partitions)
+            .field("kafka", &kafka)
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -177,47 +233,68 @@ impl Default for Config {
             auto_create_topics: None,
             default_partitions: 3,
             kafka: BTreeMap::new(),
-            swarm: crate::swarm::SwarmSettings::default(),
+            swarm: SwarmSettings::default(),
             source: None,
+            origins: Origins::default(),
         }
     }
 }
 
 impl Config {
-    /// Reads `karafka.toml` from `root` (defaults when absent), applies the
-    /// `KARAFKA_*` environment overrides and validates the result.
+    /// Reads `karafka.toml` from `root` (defaults when absent; `KARAFKA_CONFIG`
+    /// names another file), merges the environment's table, expands `${VAR}`
+    /// references, applies the `KARAFKA_*` overrides and validates the result.
     pub fn load(root: &Path) -> Result<Config> {
-        let path = root.join(CONFIG_FILE);
-        let mut config = match std::fs::read_to_string(&path) {
-            Ok(text) => Config::from_toml(&text, &path)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
-            Err(e) => {
-                return Err(Error::io(format!("reading {}", path.display()), e));
-            }
-        };
-        config.apply_env(|name| std::env::var(name).ok())?;
-        config.validate()?;
-        Ok(config)
+        Config::load_with(root, &LoadOptions::default(), |name| {
+            std::env::var(name).ok()
+        })
     }
 
-    /// Parses TOML text; `origin` names the file in errors. Does not apply the environment.
+    /// [`Config::load`] with the file and environment chosen in `options`,
+    /// environment variables read through `lookup`.
+    pub fn load_with(
+        root: &Path,
+        options: &LoadOptions,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
+        load::load(root, options, &lookup)
+    }
+
+    /// Parses TOML text; `origin` names the file in errors. Selects the
+    /// environment the text names, and neither reads environment variables nor
+    /// applies overrides (a `${VAR}` without a default is an error).
     pub fn from_toml(text: &str, origin: &Path) -> Result<Config> {
-        let deserializer = toml::Deserializer::new(text);
-        let mut config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let key = e.path().to_string();
-            Error::Config {
-                file: origin.to_owned(),
-                key: if key == "." {
-                    unknown_key(e.inner())
-                } else {
-                    key
-                },
-                reason: first_line(e.inner().message()),
+        Config::from_toml_with(text, origin, None, |_| None)
+    }
+
+    /// Parses TOML text for `environment` (else `KARAFKA_ENV`, else the text's
+    /// own), reading environment variables through `lookup`.
+    pub fn from_toml_with(
+        text: &str,
+        origin: &Path,
+        environment: Option<&str>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
+        load::from_text(Some(text), origin, environment, &lookup)
+    }
+
+    /// Applies `KARAFKA_BROKERS` and `KARAFKA_CLIENT_ID`, recording their origins.
+    fn apply_overrides(
+        &mut self,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        origins: &mut Origins,
+    ) -> Result<()> {
+        let overrides = |name: &str| (name != "KARAFKA_ENV").then(|| lookup(name)).flatten();
+        self.apply_env(overrides)?;
+        for (variable, key) in [
+            ("KARAFKA_BROKERS", "brokers"),
+            ("KARAFKA_CLIENT_ID", "client_id"),
+        ] {
+            if lookup(variable).is_some() {
+                origins.set(key, Origin::EnvironmentVariable(variable.to_owned()));
             }
-        })?;
-        config.source = Some(origin.to_owned());
-        config.validate()?;
-        Ok(config)
+        }
+        Ok(())
     }
 
     /// Applies `KARAFKA_ENV`, `KARAFKA_BROKERS` and `KARAFKA_CLIENT_ID` from `lookup`.
@@ -507,6 +584,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("KARAFKA_BROKERS"), "{error}");
+    }
+
+    #[test]
+    fn debug_filters_secret_kafka_values() {
+        let config = parse("[kafka]\n\"sasl.password\" = \"hunter2\"\n\"ssl.key.password\" = \"k\"\n\"linger.ms\" = 5\n\"my.secret.token\" = \"t0k\"").unwrap();
+        let shown = format!("{config:?}");
+        for secret in ["hunter2", "\"k\"", "t0k"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("\"sasl.password\": \"[FILTERED]\""),
+            "{shown}"
+        );
+        assert!(shown.contains("\"linger.ms\": \"5\""), "{shown}");
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! The process's current app and its one shared producer.
 //!
+//! Only what responders, `ctx.producer()`, the server and the CLI need of the
+//! app is kept here (its root, configuration and monitor), not the app itself.
 //! Responders are called from anywhere in app code (`UsersResponder.call(&event)`),
 //! so, as in Karafka, they reach the producer through the process rather than
 //! through an argument. The current app is the one last loaded with
-//! [`App::load`], started with [`App::spawn`] or asked for [`App::producer`];
+//! [`App::load`](crate::App::load), started with [`App::spawn`](crate::App::spawn)
+//! or asked for [`App::producer`](crate::App::producer);
 //! its producer is created on first use (the server creates it at boot), and
 //! flushed and released when its server stops. Listeners added to that app
 //! later are seen too.
@@ -13,17 +16,37 @@
 //! captures what consumers respond, whatever else runs in the process).
 
 use std::future::Future;
-use std::sync::{Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::Producer;
-use crate::app::App;
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::instrumentation::{ErrorOccurred, ErrorType, Event, Monitor};
+use crate::producer::Producer;
+
+/// What the process keeps of an app: where its producer connects and the
+/// monitor its responders report to.
+#[derive(Clone, Debug)]
+pub(crate) struct Registration {
+    /// The app's root, where an embedded broker of the app is discovered.
+    pub(crate) root: PathBuf,
+    /// Its configuration; the `Arc` is the app's identity (clones share it).
+    pub(crate) config: Arc<Config>,
+    /// Its monitor, with the listeners added so far.
+    pub(crate) monitor: Monitor,
+}
+
+impl Registration {
+    /// Whether `other` is the same app (or a clone of it).
+    fn same_as(&self, other: &Registration) -> bool {
+        Arc::ptr_eq(&self.config, &other.config)
+    }
+}
 
 /// The app responders use, and its producer once created.
 struct Current {
-    app: App,
+    app: Registration,
     producer: Option<Producer>,
 }
 
@@ -54,22 +77,19 @@ fn lock() -> MutexGuard<'static, Option<Current>> {
 }
 
 /// Makes `app` the current app (keeping the producer if it is the same app).
-pub(crate) fn adopt(app: &App) {
+pub(crate) fn adopt(app: Registration) {
     let mut current = lock();
     let producer = current
         .take()
-        .filter(|c| c.app.same_as(app))
+        .filter(|c| c.app.same_as(&app))
         .and_then(|c| c.producer);
-    *current = Some(Current {
-        app: app.clone(),
-        producer,
-    });
+    *current = Some(Current { app, producer });
 }
 
 /// Updates the current app with `app`'s listeners, if `app` is the current app.
-pub(crate) fn refresh(app: &App) {
-    if let Some(current) = lock().as_mut().filter(|c| c.app.same_as(app)) {
-        current.app = app.clone();
+pub(crate) fn refresh(app: Registration) {
+    if let Some(current) = lock().as_mut().filter(|c| c.app.same_as(&app)) {
+        current.app = app;
     }
 }
 
@@ -83,14 +103,15 @@ pub(crate) fn producer() -> Result<Producer> {
     if let Some(producer) = &current.producer {
         return Ok(producer.clone());
     }
-    let producer = Producer::new(current.app.config(), &current.app.bootstrap_servers()?)?;
+    let brokers = crate::embedded::app_brokers(&current.app.root, &current.app.config)?;
+    let producer = Producer::new(&current.app.config, &brokers)?;
     current.producer = Some(producer.clone());
     Ok(producer)
 }
 
 /// Makes `app` current and returns its producer, created on first use.
-pub(crate) fn producer_of(app: &App) -> Result<Producer> {
-    let is_current = lock().as_ref().is_some_and(|c| c.app.same_as(app));
+pub(crate) fn producer_of(app: Registration) -> Result<Producer> {
+    let is_current = lock().as_ref().is_some_and(|c| c.app.same_as(&app));
     if !is_current {
         adopt(app);
     }
@@ -99,17 +120,17 @@ pub(crate) fn producer_of(app: &App) -> Result<Producer> {
 
 /// Makes `app`, whose server is booting on `brokers`, current, with a producer
 /// connected to those brokers (kept if it already has one).
-pub(crate) fn serve(app: &App, brokers: &str) -> Result<()> {
+pub(crate) fn serve(app: Registration, brokers: &str) -> Result<()> {
     let mut current = lock();
-    let producer = match current.take().filter(|c| c.app.same_as(app)) {
+    let producer = match current.take().filter(|c| c.app.same_as(&app)) {
         Some(Current {
             producer: Some(producer),
             ..
         }) => producer,
-        _ => Producer::new(app.config(), brokers)?,
+        _ => Producer::new(&app.config, brokers)?,
     };
     *current = Some(Current {
-        app: app.clone(),
+        app,
         producer: Some(producer),
     });
     Ok(())
@@ -120,13 +141,13 @@ pub(crate) fn monitor() -> Option<Monitor> {
     if let Ok(monitor) = SCOPE.try_with(|scope| scope.monitor.clone()) {
         return Some(monitor);
     }
-    lock().as_ref().map(|c| c.app.monitor().clone())
+    lock().as_ref().map(|c| c.app.monitor.clone())
 }
 
 /// Delivers what `app`'s producer still holds within `timeout`, then releases it
 /// (a later call creates a new one); reports and fails naming how many messages
 /// it could not deliver.
-pub(crate) async fn flush_on_stop(app: &App, timeout: Duration) -> Result<()> {
+pub(crate) async fn flush_on_stop(app: &Registration, timeout: Duration) -> Result<()> {
     let producer = lock()
         .as_mut()
         .filter(|c| c.app.same_as(app))
@@ -152,18 +173,17 @@ pub(crate) async fn flush_on_stop(app: &App, timeout: Duration) -> Result<()> {
             Ok(())
         }
         Err(error) => {
-            app.monitor()
-                .instrument(Event::ErrorOccurred(ErrorOccurred {
-                    error_type: ErrorType::ProducerDelivery,
-                    consumer_group: None,
-                    topic: None,
-                    partition: None,
-                    offset: None,
-                    attempt: None,
-                    error: format!("shutdown: {error}"),
-                }));
+            app.monitor.instrument(Event::ErrorOccurred(ErrorOccurred {
+                error_type: ErrorType::ProducerDelivery,
+                consumer_group: None,
+                topic: None,
+                partition: None,
+                offset: None,
+                attempt: None,
+                error: format!("shutdown: {error}"),
+            }));
             Err(Error::ShutdownTimeout {
-                timeout_ms: app.config().shutdown_timeout,
+                timeout_ms: app.config.shutdown_timeout,
                 still_running: format!("the producer ({error})"),
             })
         }

@@ -1,11 +1,14 @@
 //! The [`Consumer`] trait users implement, and the [`Context`] each call receives.
 
+pub(crate) mod erased;
+
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::current_app;
 use crate::error::Result;
 use crate::messages::{Message, Messages};
-use crate::producer::{shared, Producer};
+use crate::producer::Producer;
 use crate::responders::{Respond, Responded};
 
 /// Handles the batches of one topic-partition.
@@ -121,7 +124,7 @@ impl Context {
 
     /// The process's shared producer, for sending records without a responder.
     pub fn producer(&self) -> Result<Producer> {
-        shared::producer()
+        current_app::producer()
     }
 
     pub(crate) fn set_attempt(&mut self, attempt: u32) {

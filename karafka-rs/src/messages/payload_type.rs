@@ -1,13 +1,13 @@
-//! What a document says about a payload: its wire format, its Rust type, and
-//! that type's JSON Schema when the type derives `schemars::JsonSchema`.
+//! What a route or a responder topic says about its payloads, for documents
+//! such as the app's AsyncAPI one: the wire format, the Rust type, and that
+//! type's JSON Schema when the type derives `schemars::JsonSchema`.
 
 use std::any::TypeId;
 use std::marker::PhantomData;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
-use crate::messages::deserializers;
-use crate::responders::serializers;
+use super::deserializers;
 
 /// Adds a type's schema to a generator and returns it (or a `$ref` to it).
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
@@ -32,17 +32,9 @@ impl Format {
         Format::known::<D, deserializers::Json, deserializers::Utf8, deserializers::Raw>(name)
     }
 
-    /// The format a responder topic's serializer `S` writes.
-    pub fn of_serializer<S: 'static>(name: &'static str) -> Format {
-        Format::known::<S, serializers::Json, serializers::Utf8, serializers::Raw>(name)
-    }
-
-    /// The format `serializer` writes.
-    pub(crate) fn of_serializer_value<S: serializers::Serializer>(serializer: &S) -> Format {
-        Format::of_serializer::<S>(serializer.name())
-    }
-
-    fn known<T: 'static, J: 'static, U: 'static, R: 'static>(name: &'static str) -> Format {
+    /// `Json`, `Utf8` or `Raw` when `T` is `J`, `U` or `R` (the (de)serializers
+    /// of those formats), else `Custom(name)`.
+    pub fn known<T: 'static, J: 'static, U: 'static, R: 'static>(name: &'static str) -> Format {
         let id = TypeId::of::<T>();
         if id == TypeId::of::<J>() {
             Format::Json
@@ -214,10 +206,6 @@ mod tests {
         assert_eq!(
             Format::of_deserializer::<Json>("Json"),
             Format::Custom("Json")
-        );
-        assert_eq!(
-            Format::of_serializer::<serializers::Raw>("Raw"),
-            Format::Raw
         );
     }
 }
