@@ -1,6 +1,7 @@
 //! The running average of seed 001: movie ratings in, per-movie count and sum
 //! kept, the average published on every rating.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The lowest rating the form offers.
@@ -18,7 +19,7 @@ pub const MOVIES: &[(i64, &str)] = &[
 ];
 
 /// A movie rating, as posted: `{"movieId": 362, "rating": 8}`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Rating {
     /// The movie rated.
@@ -69,7 +70,7 @@ impl CountAndSum {
 
 /// A movie's running average, as published to `rating-averages`:
 /// `{"movieId": 362, "average": 9.0, "count": 2}`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RatingAverage {
     /// The movie.

@@ -42,8 +42,12 @@ fn banner_names_versions_settings_and_routes() {
         server.log()
     );
     let log = server.log();
+    let version = format!(
+        "Karafka-rs framework version: {}",
+        env!("CARGO_PKG_VERSION")
+    );
     for expected in [
-        "Karafka-rs framework version: 0.1.0",
+        version.as_str(),
         "librdkafka version: 2.",
         "Application client id: karafka_example",
         "Backend: inline",

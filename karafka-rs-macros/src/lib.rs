@@ -54,7 +54,9 @@ pub fn routes(input: TokenStream) -> TokenStream {
 /// Options: `topic = "<name>"` (required), `required = <bool>` (default `true`: every
 /// respond call must write to it), `multiple_usage = <bool>` (default `false`: at most
 /// one message per call), `serializer = <expr>` (default `karafka::serializers::Json`),
-/// `key = "<key>"` and `partition = <n>` (defaults of its messages). The type then
+/// `key = "<key>"` and `partition = <n>` (defaults of its messages), `payload = <Type>`
+/// (the type written there, for the app's AsyncAPI document: with its JSON Schema when
+/// it derives `schemars::JsonSchema`). The type then
 /// implements `karafka::Respond` and gains `call(&input)` and `call_async(&input)`.
 ///
 /// The type must not be generic (it is registered by name for the CLI's

@@ -4,7 +4,18 @@
 //! [`Consumer`] for each topic, and run the app's binary as `server`: it
 //! subscribes, fetches, hands each partition's batches to its consumer in order,
 //! and stores offsets only after success (at-least-once). Produce through
-//! [responders](responders): structs that declare the topics they write to.
+//! [responders]: structs that declare the topics they write to.
+//!
+//! # Quick start
+//!
+//! ```sh
+//! cargo install cargo-karafka
+//! cargo karafka new shop && cd shop   # karafka.toml, routes, a consumer, a responder
+//! cargo karafka server                # on the embedded development broker: no Kafka needed
+//! ```
+//!
+//! Or by hand: add `karafka = { package = "karafka-rs", version = "0.2.0" }`,
+//! `tokio`, `serde`, `tracing` and `anyhow` to a binary project, and write:
 //!
 //! ```no_run
 //! use karafka::{Consumer, Context, Messages};
@@ -37,6 +48,51 @@
 //! }
 //! ```
 //!
+//! `cargo run -- server` runs it (with no `brokers` configured in development,
+//! on an embedded broker it starts itself); `cargo run -- produce users
+//! '{"event_name":"user_created"}'` from a second terminal sends it a message;
+//! `cargo run -- --help` lists the other commands. The same program is
+//! `examples/minimal_consumer.rs` (`cargo run -p karafka-rs --example
+//! minimal_consumer -- server` in a checkout).
+//!
+//! # Where things live
+//!
+//! | concern | where |
+//! |---|---|
+//! | the app: configuration, routes, listeners; `run`, `spawn`, `run_cli` | [`App`], [`ServerHandle`] |
+//! | settings from `karafka.toml` and `KARAFKA_*` | [`config`] ([`Config`]) |
+//! | routing: the DSL's output, resolved and validated | [`routes!`], [`routing`] |
+//! | consumers and what they get | [`Consumer`], [`Context`], [`messages`] ([`Message`], [`Messages`], [`deserializers`]) |
+//! | processing: per-partition executors, backends, retries, dead letter queues | [`processing`] |
+//! | connection: the fetch loop and the rebalance context (internal) | driven by [`App::run`] and [`App::spawn`] |
+//! | producing | [`responders`] ([`Responder`], [`Respond`], [`Outbox`], [`serializers`]), [`producer`] |
+//! | instrumentation: events, listeners, metrics | [`instrumentation`] ([`Event`], [`Listener`], [`StdoutListener`], [`MetricsListener`]) |
+//! | the command line (`server`, `info`, `routes`, `topics`, `asyncapi`, ...) | [`App::run_cli`] |
+//! | topics on the cluster | [`admin`] |
+//! | several server processes under one supervisor (`server --swarm`) | [`swarm`] |
+//! | the embedded development broker | [`embedded`] |
+//! | the app as an AsyncAPI 3.0 document | [`asyncapi`] |
+//! | logging to stderr with `RUST_LOG` | [`logging`] |
+//! | testing apps without a broker, or on a mock cluster | `testing` (feature `testing`) |
+//!
+//! # Feature flags
+//!
+//! - `testing` (off by default): the `testing` module, with `TestApp` (the app's
+//!   real pipeline over in-memory topics, responders captured) and
+//!   `EmbeddedKafka` (the whole server on a mock cluster). Enable it for
+//!   dev-dependencies: `karafka = { package = "karafka-rs", version = "0.2.0",
+//!   features = ["testing"] }`.
+//!
+//! Payload types get a JSON Schema in the app's AsyncAPI document by deriving
+//! [`schemars::JsonSchema`] (re-exported as [`karafka::schemars`](schemars)); no
+//! feature is needed.
+//!
+//! # Examples
+//!
+//! `karafka-rs/examples/` in the repository, each runnable with `cargo run -p
+//! karafka-rs --example <name>`: `minimal_consumer`, `worker_pool_dlq`,
+//! `responders`, `axum` (the server embedded in an HTTP service) and `testing`.
+//!
 //! # Layers
 //!
 //! The crate reads bottom-up: each module imports only from the layers below
@@ -58,12 +114,15 @@
 //! 12. `processing`: per-partition executors, jobs, the worker pool
 //! 13. `connection`: each consumer group's Kafka consumer and fetch loop
 //! 14. `admin`: the cluster's topics (declared and their settings), consumer groups and messages
-//! 15. `server`, `testing`: running an app; the test harness beside it
+//! 15. `server`, `testing`, `asyncapi`: running an app; the test harness beside it; the app as an AsyncAPI document
 //! 16. `swarm`: `server --swarm N`, supervised server processes
 //! 17. `cli`: the app's command line
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod admin;
 mod app;
+pub mod asyncapi;
 mod cli;
 mod client_config;
 mod client_log;
@@ -84,6 +143,7 @@ pub mod routing;
 mod server;
 pub mod swarm;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 // Lets this crate's own tests use the derive, whose output names `::karafka`.
@@ -104,6 +164,9 @@ pub use messages::{Message, Messages, RawMessage};
 pub use producer::Producer;
 pub use responders::serializers;
 pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
+/// The JSON Schema crate whose `JsonSchema` derive gives payload types a schema
+/// in the app's AsyncAPI document (see [`asyncapi`]).
+pub use schemars;
 pub use server::{GroupHealth, GroupState, Health, ServerHandle, StopReason, EXIT_FORCED_SHUTDOWN};
 
 /// What the macros' generated code refers to; not a public API.
@@ -114,6 +177,13 @@ pub mod __private {
     };
     pub use inventory;
     pub use std::sync::OnceLock;
+
+    /// What the macros use to describe payload types in AsyncAPI documents.
+    pub mod asyncapi {
+        pub use crate::messages::payload_type::{
+            PayloadType, Probe, ViaJsonSchema, WithoutJsonSchema,
+        };
+    }
 
     /// What `#[derive(Responder)]` expands to.
     pub mod responders {

@@ -38,8 +38,9 @@ fn info_shows_versions_settings_and_routes_with_secrets_filtered() {
     );
     let (code, out, err) = catalog(dir.path(), &["info"]);
     assert_eq!(code, Some(0), "{out}{err}");
+    let version = format!("karafka-rs version: {}\n", env!("CARGO_PKG_VERSION"));
     for expected in [
-        "karafka-rs version: 0.1.0\n",
+        version.as_str(),
         "rustc version: rustc 1.",
         "librdkafka version: 2.",
         "Application client id: shop\n",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::responders::UserActivityResponder;
 
 /// An event about a user, as the producer side publishes it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct UserEvent {
     /// What happened, e.g. `user_created`.
     pub event_name: String,

@@ -6,7 +6,7 @@ use crate::ratings::RatingAverage;
 
 /// Writes each average to `rating-averages`, keyed by movie id.
 #[derive(Debug, Default, Responder)]
-#[responder(topic = "rating-averages", multiple_usage = true)]
+#[responder(topic = "rating-averages", multiple_usage = true, payload = RatingAverage)]
 pub struct RatingAveragesResponder;
 
 impl Respond for RatingAveragesResponder {

@@ -7,7 +7,7 @@ use crate::ratings::Rating;
 
 /// Writes a rating to `ratings`, keyed by movie id.
 #[derive(Debug, Default, Responder)]
-#[responder(topic = "ratings")]
+#[responder(topic = "ratings", payload = Rating)]
 pub struct RatingsResponder;
 
 impl Respond for RatingsResponder {

@@ -7,7 +7,7 @@ use crate::consumers::UserEvent;
 
 /// Writes a batch of user events to `user_activity`, one message each.
 #[derive(Debug, Default, Responder)]
-#[responder(topic = "user_activity", multiple_usage = true)]
+#[responder(topic = "user_activity", multiple_usage = true, payload = UserEvent)]
 pub struct UserActivityResponder;
 
 impl Respond for UserActivityResponder {

@@ -9,7 +9,7 @@ use crate::consumers::UserEvent;
 
 /// Publishes a user event to the `users` topic, as JSON.
 #[derive(Debug, Default, Responder)]
-#[responder(topic = "users")]
+#[responder(topic = "users", payload = UserEvent)]
 pub struct UsersResponder;
 
 impl Respond for UsersResponder {

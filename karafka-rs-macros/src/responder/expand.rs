@@ -88,6 +88,15 @@ fn topic(topic: &Topic) -> TokenStream {
     );
     let key = option(topic.key.as_ref());
     let partition = option(topic.partition.as_ref());
+    let payload = topic.payload.as_ref().map(|payload| {
+        quote! {
+            .with_payload({
+                #[allow(unused_imports)]
+                use ::karafka::__private::asyncapi::{ViaJsonSchema as _, WithoutJsonSchema as _};
+                (&::karafka::__private::asyncapi::Probe::<#payload>::new()).payload_type()
+            })
+        }
+    });
     quote! {
         ::karafka::__private::responders::TopicSpec::new(
             #name,
@@ -97,6 +106,7 @@ fn topic(topic: &Topic) -> TokenStream {
             #key,
             #partition,
         )
+        #payload
     }
 }
 

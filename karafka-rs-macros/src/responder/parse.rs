@@ -14,6 +14,7 @@ const OPTIONS: &[&str] = &[
     "serializer",
     "key",
     "partition",
+    "payload",
 ];
 
 /// A type deriving `Responder`.
@@ -40,6 +41,8 @@ pub(crate) struct Topic {
     pub(crate) key: Option<LitStr>,
     /// `partition = <i32>`, normalized to an `i32`-suffixed literal.
     pub(crate) partition: Option<LitInt>,
+    /// `payload = <Type>`: what is written there, for the AsyncAPI document.
+    pub(crate) payload: Option<syn::Type>,
 }
 
 /// Reads the derive input, collecting every error before failing.
@@ -102,6 +105,7 @@ fn topic(attr: &Attribute) -> Result<Topic> {
     let mut serializer = None;
     let mut key = None;
     let mut partition = None;
+    let mut payload = None;
     attr.parse_nested_meta(|meta| {
         let option = meta
             .path
@@ -115,6 +119,7 @@ fn topic(attr: &Attribute) -> Result<Topic> {
             "serializer" => set_once(&mut serializer, &meta, || meta.value()?.parse()),
             "key" => set_once(&mut key, &meta, || meta.value()?.parse()),
             "partition" => set_once(&mut partition, &meta, || partition_number(&meta)),
+            "payload" => set_once(&mut payload, &meta, || meta.value()?.parse()),
             _ => Err(meta.error(format!(
                 "unknown responder option `{}`; expected one of: {}",
                 path_text(&meta),
@@ -135,6 +140,7 @@ fn topic(attr: &Attribute) -> Result<Topic> {
         serializer,
         key,
         partition,
+        payload,
     })
 }
 

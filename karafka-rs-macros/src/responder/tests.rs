@@ -168,3 +168,21 @@ fn option_given_twice_and_bad_partition_are_rejected() {
     });
     assert!(error.contains("remove the `u8` suffix"), "{error}");
 }
+
+#[test]
+fn a_declared_payload_type_is_probed_for_its_json_schema() {
+    let expansion = expand(quote! {
+        #[responder(topic = "users", payload = Vec<UserEvent>)]
+        struct UsersResponder;
+    });
+    assert_contains(
+        &expansion,
+        quote! {
+            .with_payload({
+                #[allow(unused_imports)]
+                use ::karafka::__private::asyncapi::{ViaJsonSchema as _, WithoutJsonSchema as _};
+                (&::karafka::__private::asyncapi::Probe::<Vec<UserEvent> >::new()).payload_type()
+            })
+        },
+    );
+}

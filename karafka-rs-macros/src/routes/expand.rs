@@ -25,6 +25,8 @@ pub(crate) fn routes(routes: &Routes) -> TokenStream {
             ::karafka::__private::inventory::submit! {
                 ::karafka::__private::RouteSource {
                     manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                    package: ::core::env!("CARGO_PKG_NAME"),
+                    version: ::core::env!("CARGO_PKG_VERSION"),
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
                     build: __karafka_routes,
                 }
@@ -61,6 +63,9 @@ fn topic(topic: &Topic) -> TokenStream {
     // The deserializer type `_`, spanned so a deserializer of the wrong payload errors on it.
     let infer = quote_spanned!(deserializer_span=> _);
     let options = options(&topic.options);
+    let payload = quote_spanned! {span=>
+        <#consumer as ::karafka::Consumer>::Payload
+    };
     quote_spanned! {span=>
         ::karafka::__private::topic::<#consumer, #infer>(
             #name,
@@ -68,6 +73,11 @@ fn topic(topic: &Topic) -> TokenStream {
             #deserializer,
             #options,
         )
+        .payload_type({
+            #[allow(unused_imports)]
+            use ::karafka::__private::asyncapi::{ViaJsonSchema as _, WithoutJsonSchema as _};
+            (&::karafka::__private::asyncapi::Probe::<#payload>::new()).payload_type()
+        })
     }
 }
 

@@ -54,7 +54,12 @@ fn a_minimal_route_expands_to_the_documented_shape() {
                                 "UsersConsumer",
                                 ::karafka::deserializers::Json,
                                 ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
-                            ),
+                            )
+                            .payload_type({
+                                #[allow(unused_imports)]
+                                use ::karafka::__private::asyncapi::{ViaJsonSchema as _, WithoutJsonSchema as _};
+                                (&::karafka::__private::asyncapi::Probe::<<UsersConsumer as ::karafka::Consumer>::Payload>::new()).payload_type()
+                            }),
                         ],
                     ),
                 ]
@@ -62,6 +67,8 @@ fn a_minimal_route_expands_to_the_documented_shape() {
             ::karafka::__private::inventory::submit! {
                 ::karafka::__private::RouteSource {
                     manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                    package: ::core::env!("CARGO_PKG_NAME"),
+                    version: ::core::env!("CARGO_PKG_VERSION"),
                     location: ::core::concat!(::core::file!(), ":", ::core::line!()),
                     build: __karafka_routes,
                 }
@@ -96,7 +103,12 @@ fn group_level_options_are_emitted_on_the_consumer_group() {
                         "UsersConsumer",
                         ::karafka::deserializers::Json,
                         ::karafka::__private::RouteOptions { ..::core::default::Default::default() },
-                    ),
+                    )
+                    .payload_type({
+                        #[allow(unused_imports)]
+                        use ::karafka::__private::asyncapi::{ViaJsonSchema as _, WithoutJsonSchema as _};
+                        (&::karafka::__private::asyncapi::Probe::<<UsersConsumer as ::karafka::Consumer>::Payload>::new()).payload_type()
+                    }),
                 ],
             )
         },

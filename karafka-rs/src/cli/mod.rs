@@ -1,6 +1,7 @@
 //! The app's command line: one clap `Commands` enum. The app's own binary is the
 //! CLI (`cargo karafka <command>` inside an app runs it through a cargo alias).
 
+mod asyncapi;
 mod broker;
 mod chain;
 mod confirm;
@@ -33,6 +34,7 @@ Examples:
   app server --swarm 4                         four supervised server processes
   app info                                     versions, settings and routes
   app routes                                   the routing table
+  app asyncapi --format yaml                   the AsyncAPI 3.0 document of the app
   app topics migrate                           create missing topics, add partitions, align settings
   app groups lag                               committed offset, end and lag per partition
   app groups seek G --to earliest --yes        replay from the start (the group's servers stopped)
@@ -100,6 +102,12 @@ enum Commands {
         #[command(subcommand)]
         action: topics::Action,
     },
+    /// Prints the app's AsyncAPI 3.0 document: topics, payload schemas, groups, brokers
+    #[command(
+        visible_alias = "a",
+        after_help = "Examples:\n  app asyncapi > asyncapi.json\n  app asyncapi --format yaml"
+    )]
+    Asyncapi(asyncapi::Args),
     /// Inspects and changes consumer groups: list, describe, lag, seek, copy, rename, delete
     #[command(
         visible_alias = "g",
@@ -272,6 +280,7 @@ async fn dispatch(app: App, command: Commands, argv: &[std::ffi::OsString]) -> a
             }
             Ok(())
         }
+        Commands::Asyncapi(args) => asyncapi::run(&app, args),
         Commands::Groups(args) => {
             if groups::run(&app, args).await? {
                 std::process::exit(EXIT_TOPICS_CHANGED);

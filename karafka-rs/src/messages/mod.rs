@@ -2,6 +2,7 @@
 //! payload, and [`Messages`], a batch from one partition with its metadata.
 
 pub mod deserializers;
+pub mod payload_type;
 mod raw;
 mod topic_partition;
 

@@ -5,7 +5,7 @@
 //! implements [`Respond`] to turn an input into messages on those topics.
 //! Each respond call is validated before anything is sent: a topic the
 //! responder did not declare, a required topic left out, or a topic used twice
-//! without `multiple_usage` is an [`Error::ResponderUsage`] naming the responder
+//! without `multiple_usage` is an [`Error::ResponderUsage`](crate::Error::ResponderUsage) naming the responder
 //! and the topic, and nothing of that call reaches Kafka.
 //!
 //! ```no_run
@@ -56,6 +56,7 @@ pub use registry::{registered, ResponderEntry};
 
 use crate::current_app;
 use crate::error::Result;
+use crate::messages::payload_type::{Format, PayloadType};
 use crate::producer::Producer;
 use serializers::Serializer;
 
@@ -95,6 +96,8 @@ pub struct TopicSpec {
     required: bool,
     multiple_usage: bool,
     serializer: Box<dyn Serializer>,
+    format: Format,
+    payload: Option<PayloadType>,
     key: Option<&'static str>,
     partition: Option<i32>,
 }
@@ -109,11 +112,14 @@ impl TopicSpec {
         key: Option<&'static str>,
         partition: Option<i32>,
     ) -> TopicSpec {
+        let format = serializers::format_of(&serializer);
         TopicSpec {
             name,
             required,
             multiple_usage,
             serializer: Box::new(serializer),
+            format,
+            payload: None,
             key,
             partition,
         }
@@ -139,6 +145,23 @@ impl TopicSpec {
         &*self.serializer
     }
 
+    /// Declares the payload type written to this topic (`payload = Type`), for
+    /// the AsyncAPI document.
+    pub fn with_payload(mut self, payload: PayloadType) -> TopicSpec {
+        self.payload = Some(payload);
+        self
+    }
+
+    /// The payload type declared with `payload = Type`, if any.
+    pub fn payload(&self) -> Option<PayloadType> {
+        self.payload
+    }
+
+    /// The payloads' wire format (from the serializer).
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// The key of its messages unless a message sets one (`key`).
     pub fn key(&self) -> Option<&'static str> {
         self.key
@@ -157,6 +180,7 @@ impl std::fmt::Debug for TopicSpec {
             .field("required", &self.required)
             .field("multiple_usage", &self.multiple_usage)
             .field("serializer", &self.serializer.name())
+            .field("payload", &self.payload.map(|p| p.name))
             .field("key", &self.key)
             .field("partition", &self.partition)
             .finish()

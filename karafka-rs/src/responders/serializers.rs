@@ -20,6 +20,7 @@
 use serde::ser::{self, Impossible, Serialize};
 
 use crate::error::BoxError;
+use crate::messages::payload_type::Format;
 
 /// Turns a payload into the bytes of a message; one per declared responder topic.
 pub trait Serializer: Send + Sync + 'static {
@@ -65,6 +66,11 @@ impl std::fmt::Debug for Payload<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Payload")
     }
+}
+
+/// The wire format `serializer` writes, for documents (AsyncAPI).
+pub fn format_of<S: Serializer>(serializer: &S) -> Format {
+    Format::known::<S, Json, Utf8, Raw>(serializer.name())
 }
 
 /// JSON through serde (the default of every responder topic).

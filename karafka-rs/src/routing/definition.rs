@@ -4,6 +4,7 @@ pub use super::options::RouteOptions;
 use crate::consumer::erased::{factory, ConsumerFactory};
 use crate::consumer::Consumer;
 use crate::messages::deserializers::Deserializer;
+use crate::messages::payload_type::{Format, PayloadType};
 
 /// The `config` route option: the topic as `topics migrate` declares it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub struct TopicDef {
     pub(crate) name: String,
     pub(crate) consumer_name: &'static str,
     pub(crate) deserializer_name: String,
+    pub(crate) format: Format,
+    pub(crate) payload: PayloadType,
     pub(crate) factory: ConsumerFactory,
     pub(crate) options: RouteOptions,
 }
@@ -45,10 +48,13 @@ impl TopicDef {
             .rsplit("::")
             .next()
             .unwrap_or("Consumer");
+        let deserializer_name = deserializer.name();
         TopicDef {
             name: topic.to_owned(),
             consumer_name,
-            deserializer_name: deserializer.name().to_owned(),
+            deserializer_name: deserializer_name.to_owned(),
+            format: Format::of_deserializer::<D>(deserializer_name),
+            payload: PayloadType::named::<C::Payload>(),
             factory: factory::<C, D>(deserializer),
             options,
         }
@@ -57,6 +63,13 @@ impl TopicDef {
     /// Names the consumer as the route declared it (the default is its type's name).
     pub fn consumer_name(mut self, name: &'static str) -> TopicDef {
         self.consumer_name = name;
+        self
+    }
+
+    /// Describes the consumer's payload type for the AsyncAPI document (`routes!`
+    /// passes one with a JSON Schema when the type implements `JsonSchema`).
+    pub fn payload_type(mut self, payload: PayloadType) -> TopicDef {
+        self.payload = payload;
         self
     }
 }
@@ -83,6 +96,10 @@ impl ConsumerGroupDef {
 pub struct RouteSource {
     /// `CARGO_MANIFEST_DIR` of the crate that declared the routes: the app's root.
     pub manifest_dir: &'static str,
+    /// `CARGO_PKG_NAME` of that crate: the app's name in its AsyncAPI document.
+    pub package: &'static str,
+    /// `CARGO_PKG_VERSION` of that crate: the version of its AsyncAPI document.
+    pub version: &'static str,
     /// `file:line` of the invocation, for error messages.
     pub location: &'static str,
     /// Builds the declared groups.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::definition::{DeadLetterQueue, TopicConfig};
 use crate::config::{Backend, Config, InitialOffset};
 use crate::consumer::erased::ConsumerFactory;
+use crate::messages::payload_type::{Format, PayloadType};
 
 /// Turns the route options table into the runtime's types.
 macro_rules! define_route_options {
@@ -48,6 +49,10 @@ macro_rules! define_route_options {
             pub consumer_name: &'static str,
             /// Name of the payload deserializer.
             pub deserializer_name: String,
+            /// The payload's wire format (from the deserializer).
+            pub format: Format,
+            /// The consumer's payload type, with its JSON Schema if it has one.
+            pub payload: PayloadType,
             $(
                 $(#[doc = $doc])*
                 pub $name: $resolved,
@@ -70,6 +75,8 @@ macro_rules! define_route_options {
                     name: Arc::from(declared.name.as_str()),
                     consumer_name: declared.consumer_name,
                     deserializer_name: declared.deserializer_name,
+                    format: declared.format,
+                    payload: declared.payload,
                     $($name: resolve::$name(options.$name, config),)*
                     location,
                     factory: declared.factory,
@@ -103,6 +110,7 @@ macro_rules! define_route_options {
                     .field("name", &self.name)
                     .field("consumer", &self.consumer_name)
                     .field("deserializer", &self.deserializer_name)
+                    .field("payload", &self.payload.name)
                     $(.field(stringify!($name), &self.$name))*
                     .finish()
             }

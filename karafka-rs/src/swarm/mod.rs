@@ -4,7 +4,7 @@
 //! partitions over them; the supervisor restarts nodes that exit or stall,
 //! forwards signals, and in development runs the embedded broker they share.
 //!
-//! A node reports to the supervisor over a Unix socket (see [`report`]): its
+//! A node reports to the supervisor over a Unix socket (see the `report` module): its
 //! status, how long its fetch loops have gone without iterating, and what it
 //! consumed. A node that stops reporting, or whose fetch loop stalls, for
 //! longer than `max.poll.interval.ms` is killed and restarted; a node whose

@@ -15,7 +15,7 @@ macro_rules! template {
             path: $path,
             text: include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../templates/app/",
+                "/templates/app/",
                 $path,
                 ".t"
             )),

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 const GENERATOR: &str = env!("CARGO_BIN_EXE_cargo-karafka");
 
-/// The karafka-rs crate's directory, as `--path` takes it.
+/// The karafka-rs crate's directory, as `--path` takes it (this checkout's:
+/// the test runs before karafka-rs is on crates.io, and must build this code).
 fn karafka_dir() -> &'static str {
-    env!("CARGO_MANIFEST_DIR")
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../karafka-rs")
 }
 
 /// This build's target directory (the test binary is `<target>/debug/deps/install-*`).
@@ -318,12 +319,39 @@ fn pretend_shows_the_plan_and_writes_nothing() {
 }
 
 #[test]
-fn install_without_a_source_is_a_usage_error() {
+fn install_without_path_or_git_depends_on_karafka_rs_from_crates_io() {
     let workspace = tempfile::tempdir().unwrap();
-    let refused = generator(workspace.path(), &["install"]);
+    std::fs::write(
+        workspace.path().join("Cargo.toml"),
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    let installed = generator(workspace.path(), &["install"]);
+    assert!(installed.status.success(), "{}", text(&installed));
+    let manifest = std::fs::read_to_string(workspace.path().join("Cargo.toml")).unwrap();
+    let wanted = format!(
+        r#"karafka = {{ package = "karafka-rs", version = "{}" }}"#,
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(manifest.contains(&wanted), "{manifest}");
+}
+
+#[test]
+fn path_and_git_together_are_a_usage_error() {
+    let workspace = tempfile::tempdir().unwrap();
+    let refused = generator(
+        workspace.path(),
+        &[
+            "install",
+            "--path",
+            karafka_dir(),
+            "--git",
+            "https://example.com/k.git",
+        ],
+    );
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
     assert!(
-        text(&refused).contains("--path <DIR>"),
+        text(&refused).contains("cannot be used with"),
         "{}",
         text(&refused)
     );

@@ -113,6 +113,32 @@ proptest = "1"
 }
 
 #[test]
+fn the_default_source_is_a_versioned_crates_io_dependency() {
+    let files = project(&[("Cargo.toml", FRESH_MANIFEST)]);
+    let actions = plan(
+        "shop",
+        &Source::Registry("0.2.0".to_owned()),
+        Options::default(),
+        |path| files.get(path).cloned(),
+    )
+    .unwrap();
+    let contents = actions[0].contents.clone().unwrap();
+    assert!(
+        contents.contains(r#"karafka = { package = "karafka-rs", version = "0.2.0" }"#),
+        "{contents}"
+    );
+    let installed = project(&[("Cargo.toml", &contents)]);
+    let again = plan(
+        "shop",
+        &Source::Registry("0.2.0".to_owned()),
+        Options::default(),
+        |path| installed.get(path).cloned(),
+    )
+    .unwrap();
+    assert_eq!(again[0].status, Status::Identical);
+}
+
+#[test]
 fn a_git_source_is_written_as_a_git_dependency() {
     let files = project(&[("Cargo.toml", FRESH_MANIFEST)]);
     let actions = plan(

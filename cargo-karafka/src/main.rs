@@ -21,10 +21,11 @@ use plan::{Options, Status};
 
 const EXAMPLES: &str = "\
 Examples:
+  cargo karafka new my_app                  karafka-rs from crates.io
+  cargo karafka install                     in an existing binary project
   cargo karafka new my_app --path ../karafka-rs
-  cargo karafka install --path ../karafka-rs
   cargo karafka install --git https://github.com/example/karafka-rs --pretend
-  cargo-karafka install --path ../karafka-rs --force    (inside an installed app)
+  cargo-karafka install --force             (inside an installed app)
 
 Then, inside the app: cargo karafka server, cargo karafka routes, cargo karafka --help";
 
@@ -58,12 +59,11 @@ enum Commands {
 
 #[derive(Debug, Args)]
 #[group(skip)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["path", "git"])))]
 struct InstallArgs {
-    /// The karafka-rs crate's directory (the crate is not published)
-    #[arg(long, value_name = "DIR")]
+    /// Take karafka-rs from this directory (a checkout's karafka-rs/) instead of crates.io
+    #[arg(long, value_name = "DIR", conflicts_with = "git")]
     path: Option<PathBuf>,
-    /// A git repository holding karafka-rs
+    /// Take karafka-rs from this git repository instead of crates.io
     #[arg(long, value_name = "URL")]
     git: Option<String>,
     /// Overwrite files that differ from the templates
@@ -127,17 +127,17 @@ fn run(command: Commands) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The dependency source, checked: `--path` must hold the karafka-rs crate. A
-/// relative path is written relative to the app (`from_app` leads from the app
-/// back to the current directory).
+/// The dependency source: crates.io at the generator's own version unless
+/// `--path` or `--git` says otherwise. `--path` must hold the karafka-rs crate;
+/// a relative path is written relative to the app (`from_app` leads from the
+/// app back to the current directory).
 fn source(args: &InstallArgs, cwd: &Path, from_app: &Path) -> anyhow::Result<Source> {
     if let Some(git) = &args.git {
         return Ok(Source::Git(git.clone()));
     }
-    let path = args
-        .path
-        .as_ref()
-        .context("give --path <dir> or --git <url>")?;
+    let Some(path) = args.path.as_ref() else {
+        return Ok(Source::Registry(env!("CARGO_PKG_VERSION").to_owned()));
+    };
     let manifest = cwd.join(path).join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).with_context(|| {
         format!(

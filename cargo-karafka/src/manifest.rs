@@ -4,9 +4,11 @@
 use anyhow::{anyhow, Context as _};
 use toml_edit::{value, Array, DocumentMut, InlineTable, Item, Table};
 
-/// Where the karafka-rs dependency comes from (the crate is not published).
+/// Where the karafka-rs dependency comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Source {
+    /// crates.io, at this version requirement (the default: the generator's own version).
+    Registry(String),
     /// `--path <dir of karafka-rs>`, as it should appear in the app's Cargo.toml.
     Path(String),
     /// `--git <url>`.
@@ -96,11 +98,12 @@ pub(crate) fn add_dependencies(text: &str, source: &Source, force: bool) -> anyh
     }
 }
 
-/// `{ package = "karafka-rs", path = "..." }` or `{ package = "karafka-rs", git = "..." }`.
+/// `{ package = "karafka-rs", version = "..." }`, or with `path` or `git` instead of `version`.
 fn karafka_dependency(source: &Source) -> InlineTable {
     let mut table = InlineTable::new();
     table.insert("package", "karafka-rs".into());
     match source {
+        Source::Registry(version) => table.insert("version", version.as_str().into()),
         Source::Path(path) => table.insert("path", path.as_str().into()),
         Source::Git(url) => table.insert("git", url.as_str().into()),
     };
@@ -112,7 +115,7 @@ fn same_dependency(existing: &Item, wanted: &InlineTable) -> bool {
         return false;
     };
     let field = |name: &str| existing.get(name).and_then(Item::as_str).map(str::to_owned);
-    ["package", "path", "git"]
+    ["package", "version", "path", "git"]
         .iter()
         .all(|key| field(key).as_deref() == wanted.get(key).and_then(|v| v.as_str()))
 }
