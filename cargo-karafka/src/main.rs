@@ -1,20 +1,23 @@
-//! `cargo karafka`: the karafka-rs generator. `cargo karafka install` turns a
-//! Cargo binary project into a karafka app; `cargo karafka new <name>` makes a
-//! new one. Inside an installed app, the cargo alias it writes makes
-//! `cargo karafka <command>` run the app's own binary instead (`server`,
-//! `routes`, ...); run the generator there as `cargo-karafka install`.
+//! `cargo karafka`: the karafka-rs generator and the one entry point of an app.
+//! `cargo karafka install` turns a Cargo binary project into a karafka app;
+//! `cargo karafka new <name>` makes a new one. Inside an app, every other
+//! command runs the app's own binary (`cargo karafka server` is `cargo run
+//! --bin <app> -- server`), so no cargo alias is needed. The `karafka` binary
+//! beside it does the same (`karafka server`).
 
+mod app;
 mod manifest;
 mod plan;
 mod templates;
 #[cfg(test)]
 mod tests;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use manifest::Source;
 use plan::{Options, Status};
@@ -25,9 +28,10 @@ Examples:
   cargo karafka install                     in an existing binary project
   cargo karafka new my_app --path ../karafka-rs
   cargo karafka install --git https://github.com/example/karafka-rs --pretend
-  cargo-karafka install --force             (inside an installed app)
+  cargo karafka install --force             (inside an app: updates it)
 
-Then, inside the app: cargo karafka server, cargo karafka routes, cargo karafka --help";
+Inside an app, any other command runs the app's binary: cargo karafka server,
+cargo karafka routes, cargo karafka info (`karafka server` is the same).";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -77,13 +81,45 @@ struct InstallArgs {
     pretend: bool,
 }
 
+/// The first arguments that are the generator's own; any other runs the app.
+const GENERATOR_ARGS: &[&str] = &[
+    "install",
+    "i",
+    "new",
+    "n",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
 fn main() -> ExitCode {
     // Cargo runs `cargo-karafka karafka <args>`; run directly, there is no `karafka`.
-    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == "karafka") {
         args.remove(1);
     }
-    let cli = Cli::parse_from(args);
+    let first = args.get(1).and_then(|a| a.to_str());
+    if first.is_some_and(|a| !GENERATOR_ARGS.contains(&a)) {
+        return match for_the_app(&args[1..]) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    // `karafka` (the binary beside this one) says who it is.
+    let name = match std::env::var("KARAFKA_COMMAND_NAME") {
+        Ok(name) if name == "karafka" => "karafka",
+        _ => "cargo karafka",
+    };
+    let matches = Cli::command().bin_name(name).get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     match run(cli.command) {
         Ok(code) => code,
         Err(error) => {
@@ -91,6 +127,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `args` (`server`, `routes`, ...) with the binary of the app around the
+/// current directory.
+fn for_the_app(args: &[OsString]) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let Some(app) = app::find(&cwd) else {
+        bail!(
+            "`{}` is a command of a karafka app, and {} is in none (no package depending on karafka-rs from here upwards): run it inside an app, or make one with `cargo karafka new <name>`; `cargo karafka --help` lists the generator's commands",
+            args[0].to_string_lossy(),
+            cwd.display()
+        );
+    };
+    app::run(&app, args)
 }
 
 fn run(command: Commands) -> anyhow::Result<ExitCode> {
@@ -146,8 +196,15 @@ fn source(args: &InstallArgs, cwd: &Path, from_app: &Path) -> anyhow::Result<Sou
             manifest.display()
         )
     })?;
-    let name =
-        manifest::package_name(&text).with_context(|| format!("--path {}", path.display()))?;
+    let name = match manifest::package_name(&text) {
+        Ok(name) => name,
+        Err(_) if cwd.join(path).join("karafka-rs/Cargo.toml").is_file() => bail!(
+            "--path {}: that is the karafka-rs repository (a workspace); point it at the crate inside it: --path {}",
+            path.display(),
+            path.join("karafka-rs").display()
+        ),
+        Err(error) => return Err(error.context(format!("--path {}", path.display()))),
+    };
     if name != "karafka-rs" {
         bail!(
             "--path {}: that is the crate `{name}`, not karafka-rs (point it at the karafka-rs directory of the repository)",
@@ -167,7 +224,8 @@ fn install(root: &Path, source: &Source, args: &InstallArgs) -> anyhow::Result<E
     let manifest = root.join("Cargo.toml");
     let read = |path: &str| std::fs::read_to_string(root.join(path)).ok();
     let name = match read("Cargo.toml") {
-        Some(text) => manifest::package_name(&text)?,
+        Some(text) => manifest::package_name(&text)
+            .context("run `cargo karafka install` in the app's package directory")?,
         None if args.pretend => root
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -213,7 +271,7 @@ fn install(root: &Path, source: &Source, args: &InstallArgs) -> anyhow::Result<E
             manifest.parent().unwrap_or(root).display()
         );
     } else {
-        println!("Next: cargo karafka server   (runs this app through the alias in .cargo/config.toml; `cargo karafka --help` lists every command)");
+        println!("Next: cargo karafka server   (cargo-karafka runs this app's binary; `cargo karafka --help` lists the generator's commands, `cargo karafka server --help` the app's)");
     }
     Ok(ExitCode::SUCCESS)
 }

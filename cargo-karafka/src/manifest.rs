@@ -32,9 +32,7 @@ pub(crate) fn package_name(text: &str) -> anyhow::Result<String> {
         .and_then(|p| p.get("name"))
         .and_then(Item::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| {
-            anyhow!("Cargo.toml has no [package] name (a workspace manifest?): run this in the app's package directory")
-        })
+        .ok_or_else(|| anyhow!("Cargo.toml has no [package] name (a workspace manifest?)"))
 }
 
 /// What editing a TOML file came to.
@@ -44,6 +42,8 @@ pub(crate) enum Edit {
     Identical,
     /// The new text, and what was added.
     Added(String, Vec<String>),
+    /// The new text, and what was removed.
+    Removed(String, Vec<String>),
     /// Entries that differ from what install would write, by name.
     Conflict(Vec<String>),
 }
@@ -120,30 +120,31 @@ fn same_dependency(existing: &Item, wanted: &InlineTable) -> bool {
         .all(|key| field(key).as_deref() == wanted.get(key).and_then(|v| v.as_str()))
 }
 
-/// The alias `install` puts in `.cargo/config.toml`.
-const ALIAS: (&str, &str) = ("karafka", "run --");
+/// The cargo alias earlier installs wrote. An alias named like the installed
+/// `cargo-karafka` makes cargo warn that it shadows it (cargo#10049), and
+/// `cargo-karafka` runs the app itself now.
+const OLD_ALIAS: &str = "karafka";
 
-/// Adds `alias.karafka` to an existing `.cargo/config.toml`; an alias of that
-/// name running something else is a conflict unless `force`.
-pub(crate) fn add_alias(text: &str, force: bool) -> anyhow::Result<Edit> {
+/// Removes `alias.karafka` from `.cargo/config.toml` (and the `[alias]` table
+/// if nothing else is left in it); identical when there is none.
+pub(crate) fn remove_alias(text: &str) -> anyhow::Result<Edit> {
     let mut document: DocumentMut = text
         .parse()
         .context(".cargo/config.toml is not valid TOML")?;
-    if document.get("alias").is_none() {
-        document["alias"] = Item::Table(Table::new());
-    }
-    let aliases = document["alias"]
+    let Some(aliases) = document.get_mut("alias") else {
+        return Ok(Edit::Identical);
+    };
+    let aliases = aliases
         .as_table_like_mut()
         .ok_or_else(|| anyhow!("[alias] in .cargo/config.toml is not a table"))?;
-    let (name, command) = ALIAS;
-    match aliases.get(name).map(|a| a.as_str()) {
-        Some(Some(existing)) if existing == command => return Ok(Edit::Identical),
-        Some(_) if !force => return Ok(Edit::Conflict(vec![format!("alias.{name}")])),
-        _ => {}
+    if aliases.remove(OLD_ALIAS).is_none() {
+        return Ok(Edit::Identical);
     }
-    aliases.insert(name, value(command));
-    Ok(Edit::Added(
+    if aliases.is_empty() {
+        document.remove("alias");
+    }
+    Ok(Edit::Removed(
         document.to_string(),
-        vec![format!("alias.{name}")],
+        vec![format!("alias.{OLD_ALIAS}")],
     ))
 }

@@ -9,6 +9,9 @@ use anyhow::Context as _;
 use crate::manifest::{self, Edit, Source};
 use crate::templates::{self, CARGO_NEW_MAIN};
 
+/// Where earlier installs put the cargo alias.
+const CARGO_CONFIG: &str = ".cargo/config.toml";
+
 /// Whether existing files that differ are overwritten, kept, or stop the run.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Options {
@@ -117,20 +120,13 @@ pub(crate) fn plan(
             note: String::new(),
         });
     }
-    let config = templates::CARGO_CONFIG;
-    actions.push(match read(config.path) {
-        None => Action {
-            path: config.path.to_owned(),
-            status: Status::Create,
-            contents: Some(templates::render(&config, name)),
-            note: String::new(),
-        },
-        Some(text) => edited(
-            config.path,
-            manifest::add_alias(&text, options.force)?,
-            options,
-        ),
-    });
+    // cargo-karafka runs the app itself: the alias of earlier installs goes.
+    if let Some(text) = read(CARGO_CONFIG) {
+        let edit = manifest::remove_alias(&text)?;
+        if edit != Edit::Identical {
+            actions.push(edited(CARGO_CONFIG, edit, options));
+        }
+    }
     Ok(actions)
 }
 
@@ -151,6 +147,14 @@ fn edited(path: &str, edit: Edit, options: Options) -> Action {
             Status::Update,
             Some(text),
             format!("added {}", added.join(", ")),
+        ),
+        Edit::Removed(text, removed) => (
+            Status::Update,
+            Some(text),
+            format!(
+                "removed {}: cargo-karafka runs the app itself",
+                removed.join(", ")
+            ),
         ),
         Edit::Conflict(entries) => (
             differing(options),

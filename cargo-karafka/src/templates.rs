@@ -23,7 +23,7 @@ macro_rules! template {
     };
 }
 
-/// Every file of the app layout except the cargo alias (merged separately).
+/// Every file of the app layout.
 pub(crate) const FILES: &[Template] = &[
     template!("karafka.toml"),
     template!("src/main.rs"),
@@ -33,9 +33,6 @@ pub(crate) const FILES: &[Template] = &[
     template!("src/responders/mod.rs"),
     template!("src/responders/example_responder.rs"),
 ];
-
-/// `.cargo/config.toml` for an app that has none.
-pub(crate) const CARGO_CONFIG: Template = template!(".cargo/config.toml");
 
 /// The template's text with every `{{ name }}` replaced by the app's name.
 pub(crate) fn render(template: &Template, name: &str) -> String {

@@ -158,32 +158,58 @@ fn a_git_source_is_written_as_a_git_dependency() {
 }
 
 #[test]
-fn an_existing_cargo_config_gets_the_alias_added_next_to_its_settings() {
-    let config = "# Team settings.\n[build]\njobs = 2\n\n[alias]\nxtask = \"run -p xtask --\"\n";
+fn the_alias_of_an_earlier_install_is_removed_and_other_settings_kept() {
+    let config = "# Team settings.\n[build]\njobs = 2\n\n[alias]\nxtask = \"run -p xtask --\"\nkarafka = \"run --\"\n";
     let files = project(&[
         ("Cargo.toml", FRESH_MANIFEST),
         (".cargo/config.toml", config),
     ]);
     let actions = plan_for(&files, Options::default());
-    let merged = actions
+    let updated = actions
         .iter()
         .find(|a| a.path == ".cargo/config.toml")
         .unwrap();
-    assert_eq!(merged.status, Status::Update);
-    insta::assert_snapshot!("cargo_config_merged", merged.contents.clone().unwrap());
+    assert_eq!(
+        updated.line(),
+        "   update  .cargo/config.toml (removed alias.karafka: cargo-karafka runs the app itself)"
+    );
+    assert_eq!(
+        updated.contents.as_deref(),
+        Some("# Team settings.\n[build]\njobs = 2\n\n[alias]\nxtask = \"run -p xtask --\"\n")
+    );
+
+    let only_alias = project(&[
+        ("Cargo.toml", FRESH_MANIFEST),
+        (
+            ".cargo/config.toml",
+            "[alias]\nkarafka = \"run --release --\"\n",
+        ),
+    ]);
+    let actions = plan_for(&only_alias, Options::default());
+    assert_eq!(status_of(&actions, ".cargo/config.toml"), Status::Update);
+    let rewritten = applied(only_alias.clone(), &actions);
+    assert_eq!(rewritten[".cargo/config.toml"], "");
+}
+
+#[test]
+fn a_cargo_config_without_the_alias_is_left_alone() {
+    let files = project(&[
+        ("Cargo.toml", FRESH_MANIFEST),
+        (".cargo/config.toml", "[build]\njobs = 2\n"),
+    ]);
+    let actions = plan_for(&files, Options::default());
+    assert!(
+        actions.iter().all(|a| a.path != ".cargo/config.toml"),
+        "{actions:?}"
+    );
 }
 
 #[test]
 fn a_file_that_differs_is_a_conflict_unless_forced_or_skipped() {
     let mut files = applied(files_clone(), &plan_for(&files_clone(), Options::default()));
     files.insert("karafka.toml".into(), "client_id = \"mine\"\n".into());
-    files.insert(
-        ".cargo/config.toml".into(),
-        "[alias]\nkarafka = \"run --release --\"\n".into(),
-    );
     let plain = plan_for(&files, Options::default());
     assert_eq!(status_of(&plain, "karafka.toml"), Status::Conflict);
-    assert_eq!(status_of(&plain, ".cargo/config.toml"), Status::Conflict);
     assert_eq!(status_of(&plain, "src/main.rs"), Status::Identical);
 
     let forced = plan_for(
@@ -194,10 +220,8 @@ fn a_file_that_differs_is_a_conflict_unless_forced_or_skipped() {
         },
     );
     assert_eq!(status_of(&forced, "karafka.toml"), Status::Force);
-    assert_eq!(status_of(&forced, ".cargo/config.toml"), Status::Update);
     let rewritten = applied(files.clone(), &forced);
     assert!(rewritten["karafka.toml"].contains("client_id = \"shop\""));
-    assert!(rewritten[".cargo/config.toml"].contains("karafka = \"run --\""));
 
     let skipped = plan_for(
         &files,
@@ -255,10 +279,7 @@ fn a_directory_without_a_manifest_is_refused_with_what_to_do() {
 
 #[test]
 fn every_template_placeholder_is_one_install_fills_in() {
-    let all = crate::templates::FILES
-        .iter()
-        .chain([&crate::templates::CARGO_CONFIG]);
-    for template in all {
+    for template in crate::templates::FILES {
         let rendered = crate::templates::render(template, "shop");
         assert!(
             !rendered.contains("{{") && !rendered.contains("}}"),

@@ -2,7 +2,10 @@
 //! then the app built (sharing this build's target directory), its server
 //! started with `cargo karafka server` on the embedded broker, a message
 //! produced with `cargo karafka produce`, and the example consumer logging it.
-//! A second install changes nothing; `--force` overwrites a changed file.
+//! Inside it, `cargo karafka routes` and `cargo karafka install --pretend` run
+//! the app and the generator with no cargo warning, as does `karafka routes`;
+//! the alias of earlier installs is removed by the next one. A second install
+//! changes nothing; `--force` overwrites a changed file.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const GENERATOR: &str = env!("CARGO_BIN_EXE_cargo-karafka");
+const KARAFKA: &str = env!("CARGO_BIN_EXE_karafka");
 
 /// The karafka-rs crate's directory, as `--path` takes it (this checkout's:
 /// the test runs before karafka-rs is on crates.io, and must build this code).
@@ -155,6 +159,7 @@ fn installed_app_builds_runs_its_server_and_logs_a_produced_message() {
         .unwrap();
     let out = text(&install);
     assert!(install.status.success(), "{out}");
+    assert!(!app.join(".cargo/config.toml").exists(), "no alias: {out}");
     for line in [
         "   update  Cargo.toml (added karafka, tokio, serde, serde_json, tracing, anyhow)",
         "   create  karafka.toml",
@@ -162,7 +167,6 @@ fn installed_app_builds_runs_its_server_and_logs_a_produced_message() {
         "   create  src/karafka_boot.rs",
         "   create  src/consumers/example_consumer.rs",
         "   create  src/responders/example_responder.rs",
-        "   create  .cargo/config.toml",
     ] {
         assert!(out.contains(line), "{line:?} in:\n{out}");
     }
@@ -212,27 +216,75 @@ fn installed_app_builds_runs_its_server_and_logs_a_produced_message() {
     );
     drop(server);
 
-    // Inside the app, `cargo karafka` is the app, which points to the generator.
-    let through_alias = cargo(&app)
-        .args(["karafka", "install", "--path", karafka_dir()])
+    // Inside the app, cargo-karafka runs the app's commands and its own; with
+    // no alias, cargo has nothing to warn about.
+    let routes = cargo(&app).args(["karafka", "routes"]).output().unwrap();
+    assert!(routes.status.success(), "{}", text(&routes));
+    assert!(
+        String::from_utf8_lossy(&routes.stdout).contains("ExampleConsumer"),
+        "the app's routing table:\n{}",
+        text(&routes)
+    );
+    assert!(!text(&routes).contains("warning"), "{}", text(&routes));
+    let pretend = cargo(&app)
+        .args(["karafka", "install", "--path", karafka_dir(), "--pretend"])
         .output()
         .unwrap();
-    assert_eq!(
-        through_alias.status.code(),
-        Some(2),
-        "{}",
-        text(&through_alias)
-    );
+    let out = text(&pretend);
+    assert!(pretend.status.success(), "{out}");
     assert!(
-        text(&through_alias).contains("run `cargo-karafka install ...` instead"),
-        "{}",
-        text(&through_alias)
+        out.contains("identical  karafka.toml"),
+        "the generator's plan:\n{out}"
     );
+    assert!(out.contains("(pretend: nothing was written)"), "{out}");
+    assert!(!out.contains("warning"), "{out}");
+    let karafka = Command::new(KARAFKA)
+        .current_dir(app.join("src"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .args(["routes"])
+        .output()
+        .unwrap();
+    assert!(
+        karafka.status.success()
+            && String::from_utf8_lossy(&karafka.stdout).contains("ExampleConsumer"),
+        "`karafka routes` from a directory of the app:\n{}",
+        text(&karafka)
+    );
+
+    // An app installed with the alias of earlier versions: cargo warns that it
+    // shadows cargo-karafka until install removes it.
+    std::fs::create_dir_all(app.join(".cargo")).unwrap();
+    std::fs::write(
+        app.join(".cargo/config.toml"),
+        "[build]\njobs = 2\n\n[alias]\nkarafka = \"run --\"\n",
+    )
+    .unwrap();
+    let shadowed = cargo(&app).args(["karafka", "routes"]).output().unwrap();
+    assert!(
+        text(&shadowed).contains("shadowing an external subcommand"),
+        "{}",
+        text(&shadowed)
+    );
+    let migrated = generator(&app, &["install", "--path", karafka_dir()]);
+    let out = text(&migrated);
+    assert!(migrated.status.success(), "{out}");
+    assert!(
+        out.contains("   update  .cargo/config.toml (removed alias.karafka: cargo-karafka runs the app itself)"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(app.join(".cargo/config.toml")).unwrap(),
+        "[build]\njobs = 2\n"
+    );
+    let routes = cargo(&app).args(["karafka", "routes"]).output().unwrap();
+    assert!(routes.status.success(), "{}", text(&routes));
+    assert!(!text(&routes).contains("warning"), "{}", text(&routes));
+
     let before = snapshot(&app);
     let again = generator(&app, &["install", "--path", karafka_dir()]);
     let out = text(&again);
     assert!(again.status.success(), "{out}");
-    assert_eq!(out.matches("identical  ").count(), 9, "{out}");
+    assert_eq!(out.matches("identical  ").count(), 8, "{out}");
     assert!(out.contains("nothing changed"), "{out}");
     assert_eq!(snapshot(&app), before, "a second install changes no file");
 
@@ -355,4 +407,42 @@ fn path_and_git_together_are_a_usage_error() {
         "{}",
         text(&refused)
     );
+}
+
+#[test]
+fn install_with_the_repository_root_as_path_points_at_the_crate_inside_it() {
+    let workspace = tempfile::tempdir().unwrap();
+    std::fs::write(
+        workspace.path().join("Cargo.toml"),
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let refused = generator(
+        workspace.path(),
+        &["install", "--path", repository.to_str().unwrap()],
+    );
+    let out = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(&format!(
+            "that is the karafka-rs repository (a workspace); point it at the crate inside it: --path {}",
+            repository.join("karafka-rs").display()
+        )),
+        "{out}"
+    );
+    assert!(!workspace.path().join("karafka.toml").exists());
+}
+
+#[test]
+fn an_app_command_outside_any_app_says_where_to_run_it() {
+    let workspace = tempfile::tempdir().unwrap();
+    let refused = generator(workspace.path(), &["karafka", "server"]);
+    let out = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("`server` is a command of a karafka app"),
+        "{out}"
+    );
+    assert!(out.contains("cargo karafka new <name>"), "{out}");
 }

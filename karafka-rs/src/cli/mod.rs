@@ -1,5 +1,6 @@
 //! The app's command line: one clap `Commands` enum. The app's own binary is the
-//! CLI (`cargo karafka <command>` inside an app runs it through a cargo alias).
+//! CLI (`cargo karafka <command>` inside an app runs it: cargo-karafka hands
+//! every command but its own to `cargo run --bin <app>`).
 
 mod asyncapi;
 mod broker;
@@ -190,10 +191,10 @@ async fn run(app: App) -> anyhow::Result<()> {
         .nth(1)
         .filter(|a| a == "install" || a == "new")
     {
-        // Inside an app the cargo alias makes `cargo karafka` this binary, so the
-        // generator's commands land here.
+        // `cargo karafka install` runs the generator; only an app still carrying
+        // the cargo alias of earlier installs (or run directly) lands here.
         eprintln!(
-            "error: `{generator}` is a command of the generator, not of this app: inside an app `cargo karafka` runs the app (the alias in .cargo/config.toml); run `cargo-karafka {generator} ...` instead"
+            "error: `{generator}` is a command of the generator, not of this app: run `cargo-karafka {generator} ...` (once it has removed the old `[alias] karafka` from .cargo/config.toml, `cargo karafka {generator}` reaches the generator too)"
         );
         std::process::exit(2);
     }
