@@ -201,8 +201,37 @@ impl Consumer for Tidy {
     }
 }
 
+/// Reads orders (JSON) and refuses order 2, on a route whose dead letter queue
+/// takes a message at its first failure.
+#[derive(Default)]
+struct Fragile;
+
+impl Consumer for Fragile {
+    type Payload = Order;
+    async fn consume(
+        &mut self,
+        _ctx: &mut Context,
+        messages: Messages<Order>,
+    ) -> karafka::Result<()> {
+        for message in &messages {
+            let order = message.payload()?;
+            if order.id == 2 {
+                return Err("order 2 is refused".into());
+            }
+            SEEN.lock()
+                .unwrap()
+                .push(("fragile", message.partition(), message.offset(), order.id));
+        }
+        Ok(())
+    }
+}
+
 karafka::routes! {
     consumer_group shop {
+        topic fragile_orders {
+            consumer: Fragile,
+            dead_letter_queue: { topic: "fragile_orders_dlq", max_retries: 0 },
+        }
         topic orders {
             consumer: StrictOrders,
             dead_letter_queue: { topic: "orders_dlq", max_retries: 2 },
@@ -552,4 +581,42 @@ async fn shutdown_runs_the_shutdown_hooks_and_a_later_consume_resumes_from_the_s
         vec![(0, 0, 1), (0, 1, 3), (1, 0, 2)],
         "nothing consumed twice"
     );
+}
+
+#[tokio::test]
+async fn with_max_retries_zero_one_consume_call_dead_letters_the_bad_message_and_consumes_the_rest()
+{
+    let app = TestApp::load().unwrap();
+    app.create_topic("fragile_orders", 1);
+    app.produce("fragile_orders", order(1)).unwrap();
+    app.produce("fragile_orders", "not json at all").unwrap();
+    app.produce("fragile_orders", order(3)).unwrap();
+    app.produce("fragile_orders", order(2)).unwrap();
+    app.produce("fragile_orders", order(4)).unwrap();
+
+    app.consume("fragile_orders").await.unwrap();
+
+    let dead = app.produced_messages("fragile_orders_dlq");
+    let offsets: Vec<_> = dead
+        .iter()
+        .map(|m| m.header(headers::SOURCE_OFFSET))
+        .collect();
+    assert_eq!(
+        offsets,
+        vec![Some(&b"1"[..]), Some(&b"3"[..])],
+        "only the undeserializable and the refused message are dead-lettered"
+    );
+    for message in &dead {
+        assert_eq!(
+            message.header(headers::ATTEMPTS),
+            Some(&b"1"[..]),
+            "after one attempt"
+        );
+    }
+    let ids: Vec<u32> = seen("fragile").iter().map(|s| s.2).collect();
+    assert!(
+        ids.contains(&3) && ids.contains(&4),
+        "the messages after the dead letters are consumed in the same call: {ids:?}"
+    );
+    assert_eq!(app.committed_offset("fragile_orders", 0), Some(5));
 }
