@@ -1,5 +1,5 @@
 //! Log output: `tracing` to stderr, `info` by default, `RUST_LOG` always wins.
-//! What librdkafka says is translated and collapsed by [`crate::client_log`].
+//! What librdkafka says is translated and collapsed by `client_log`.
 
 use tracing::Level;
 use tracing_subscriber::filter::filter_fn;

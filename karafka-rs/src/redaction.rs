@@ -3,7 +3,7 @@
 //! librdkafka's log lines and errors.
 //!
 //! The bottom layer: it imports nothing of the crate but the other bottom
-//! module, [`crate::client_log`] (where its log lines go), so configuration,
+//! module, `client_log` (where its log lines go), so configuration,
 //! errors, clients, the CLI and the boot banner can all use it.
 
 use std::fmt::Display;
@@ -90,7 +90,7 @@ impl ClientContext for Redactor {
 impl ConsumerContext for Redactor {}
 
 /// Emits a librdkafka log line through `tracing` with secrets filtered (errors
-/// and warnings translated and collapsed by cause, see [`crate::client_log`]).
+/// and warnings translated and collapsed by cause, see `client_log`).
 pub(crate) fn log_redacted(
     redactor: &Redactor,
     level: RDKafkaLogLevel,

@@ -3,7 +3,7 @@
 //! through the inputs below, and what should happen in the world comes out as
 //! [`Effect`]s for a driver to carry out. No Kafka client, clock, lock or task
 //! lives here; time is an input. The server's fetch loop and `TestApp` drive it
-//! through [`crate::processing::Processor`]; the simulation test drives it
+//! through the processor (`processing::processor`); the simulation test drives it
 //! directly.
 //!
 //! Inputs: [`Core::assign`], [`Core::revoke`], [`Core::fetched`],
