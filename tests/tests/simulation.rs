@@ -14,6 +14,7 @@
 
 mod simulation_support;
 
+use std::io::Write;
 use std::time::Instant;
 
 use simulation_support::rng::Rng;
@@ -121,5 +122,10 @@ fn processing_core_keeps_its_invariants_under_random_faults() {
         println!("simulation seeds={} steps={steps} violations=1", i + 1);
         panic!("seed {seed}: {violation}");
     }
-    println!("simulation seeds={seeds} steps={steps} violations=0");
+    // Written to stderr itself, past the test harness's capture, so that the
+    // line shows in every run's log, CI's included.
+    let _ = writeln!(
+        std::io::stderr(),
+        "simulation seeds={seeds} steps={steps} violations=0"
+    );
 }
