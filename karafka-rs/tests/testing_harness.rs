@@ -320,8 +320,9 @@ async fn undeserializable_payload_is_retried_then_dead_lettered_naming_why_and_t
         .collect();
     assert_eq!(
         errors,
-        // The whole batch's first offset, then the message itself, one at a time.
-        vec![(Some(0), Some(1)), (Some(1), Some(2)), (Some(1), Some(3))]
+        // Each at the message the deserialization error names (the batch's
+        // first offset was reported for the first one before).
+        vec![(Some(1), Some(1)), (Some(1), Some(2)), (Some(1), Some(3))]
     );
     assert!(
         events.iter().any(

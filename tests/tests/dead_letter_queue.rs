@@ -1,16 +1,19 @@
 //! A message that keeps failing goes to the dead letter queue after exactly
 //! max_retries + 1 attempts, with headers saying where it came from and why;
-//! the messages after it and the other partitions carry on.
+//! the messages after it and the other partitions carry on. The log says what
+//! really happens: each failure at the failing message's offset, a retry pause
+//! only where an attempt follows, then the dead letter.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use karafka::embedded::EmbeddedBroker;
 use karafka::processing::dlq::headers;
 use karafka::producer::{Producer, Record};
-use karafka::{Config, Consumer, Context, Messages};
+use karafka::{Config, Consumer, Context, Messages, StdoutListener};
 use karafka_tests::kafka::{committed_offsets, read_messages};
 use karafka_tests::{app_on, eventually, EventLog};
 
@@ -25,7 +28,7 @@ impl Consumer for Picky {
 
     async fn consume(
         &mut self,
-        _ctx: &mut Context,
+        ctx: &mut Context,
         messages: Messages<String>,
     ) -> karafka::Result<()> {
         for message in &messages {
@@ -33,9 +36,25 @@ impl Consumer for Picky {
                 POISON_ATTEMPTS.fetch_add(1, Ordering::SeqCst);
                 return Err("cannot digest this one".into());
             }
+            ctx.mark_as_consumed(message);
+            let mut done = DONE.lock().unwrap();
+            done.push((message.partition(), message.offset()));
         }
-        let mut done = DONE.lock().unwrap();
-        done.extend(messages.iter().map(|m| (m.partition(), m.offset())));
+        Ok(())
+    }
+}
+
+/// What the `karafka` target logs, as text.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -53,6 +72,14 @@ karafka::routes! {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_the_rest_goes_on() {
+    let log = Captured::default();
+    let writer = log.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("karafka=info")
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || writer.clone())
+        .init();
     let broker = EmbeddedBroker::start().unwrap();
     broker.create_topic("meals", 2).unwrap();
     broker.create_topic("meals_dlq", 1).unwrap();
@@ -78,7 +105,8 @@ async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_
         config.pause_timeout = 50;
         config.pause_max_timeout = 200;
     })
-    .listener(events.listener());
+    .listener(events.listener())
+    .listener(StdoutListener);
     let server = app.spawn().await.unwrap();
     let finished = eventually(Duration::from_secs(60), || {
         let done = DONE.lock().unwrap();
@@ -93,9 +121,9 @@ async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_
         DONE.lock().unwrap()
     );
 
-    // The first batch (offsets 0..=4) fails without naming a message, which
-    // counts for none of them; retried one at a time, the poison then fails
-    // max_retries (2) + 1 attempts of its own.
+    // The first batch (offsets 0..=4) fails at the poison after marking the
+    // two before it, which counts for no message; retried alone, the poison
+    // then fails max_retries (2) + 1 attempts of its own.
     assert_eq!(
         POISON_ATTEMPTS.load(Ordering::SeqCst),
         4,
@@ -124,7 +152,9 @@ async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_
     assert_eq!(found[headers::SOURCE_TOPIC], "meals");
     assert_eq!(found[headers::SOURCE_PARTITION], "0");
     assert_eq!(found[headers::SOURCE_OFFSET], "2");
-    assert_eq!(found[headers::SOURCE_CONSUMER_GROUP], "picky");
+    // The Kafka group.id (it was the route's group name before), and that name.
+    assert_eq!(found[headers::SOURCE_CONSUMER_GROUP], "dlq_picky");
+    assert_eq!(found[headers::SOURCE_ROUTE_GROUP], "picky");
     assert_eq!(found[headers::ATTEMPTS], "3");
     assert!(
         found[headers::ERROR].contains("cannot digest this one"),
@@ -143,4 +173,38 @@ async fn poison_message_goes_to_the_dlq_after_max_retries_plus_one_attempts_and_
         "committed past the poison once it was dead-lettered"
     );
     assert_eq!(committed[&1], Some(3));
+
+    // Partition 0's log: every failure at the poison's offset (2), not the
+    // batch's first (0); a retry pause only where an attempt follows; after
+    // the last attempt, the dead letter (it used to announce an attempt 5).
+    let text = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
+    let partition_0: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("meals/0"))
+        .map(str::trim)
+        .collect();
+    let error = |attempt| {
+        format!(
+            "ERROR karafka: [picky] meals/0@2 (attempt {attempt}) consumer.consume.error: cannot digest this one"
+        )
+    };
+    let pause = |ms, attempt| {
+        format!("WARN karafka: [picky] Pausing meals/0 for {ms} ms; attempt {attempt} will start at offset 2")
+    };
+    assert_eq!(
+        partition_0,
+        [
+            error(1),
+            pause(50, 2),
+            error(2),
+            pause(100, 3),
+            error(3),
+            pause(200, 4),
+            error(4),
+            "WARN karafka: [picky] Dead-lettering meals/0@2: no further attempt".to_owned(),
+            "WARN karafka: [picky] meals/0@2 failed 3 times; written to dead letter queue meals_dlq"
+                .to_owned(),
+        ],
+        "{text}"
+    );
 }

@@ -393,7 +393,15 @@ async fn a_failing_batch_reports_its_error_pause_and_retry_and_the_poison_is_dea
         (batch_start, 2),
         "retry attempt 2 from the batch start"
     );
-    assert_eq!(*retries.last().unwrap(), (2, 3));
+    // The poison's last failed attempt is followed by its dead letter, not by
+    // an attempt 3 (this event used to announce one).
+    assert_eq!(*retries.last().unwrap(), (2, 2));
+    assert_eq!(retries.len(), errors.len() - 1, "{retries:?}");
+    assert_eq!(
+        *pauses.last().unwrap(),
+        (PauseReason::DeadLetter, 2, Some(Duration::ZERO)),
+        "{pauses:?}"
+    );
 
     let consumed: Vec<(i64, i64, u32)> = consumed_of(&events, "flaky")
         .iter()

@@ -320,7 +320,11 @@ fn dead_letter_headers() -> Value {
         (headers::SOURCE_OFFSET, "its offset"),
         (
             headers::SOURCE_CONSUMER_GROUP,
-            "the consumer group that gave up on it",
+            "the Kafka group.id of the consumer group that gave up on it",
+        ),
+        (
+            headers::SOURCE_ROUTE_GROUP,
+            "that consumer group's name in the routes",
         ),
         (headers::ATTEMPTS, "how many times it was attempted"),
         (headers::ERROR, "the last error"),

@@ -121,7 +121,7 @@ event_kinds! {
     ConsumerShutdown => "consumer.shutdown", on_consumer_shutdown, ConsumerHook;
     /// A consumer's `tick` hook ran.
     ConsumerTick => "consumer.tick", on_consumer_tick, ConsumerHook;
-    /// A partition was paused: its buffer is full, or it waits for a retry.
+    /// A partition was paused: its buffer is full, it waits for a retry, or for a dead letter write.
     ConsumerConsumingPause => "consumer.consuming.pause", on_consumer_consuming_pause, ConsumerConsumingPause;
     /// A failed batch's partition is paused until its retry.
     ConsumerConsumingRetry => "consumer.consuming.retry", on_consumer_consuming_retry, ConsumerConsumingRetry;
@@ -332,6 +332,9 @@ pub enum PauseReason {
     Backpressure,
     /// A batch failed; it waits for the retry.
     Retry,
+    /// A message's retries are exhausted (or its dead letter write failed):
+    /// it is fetched again to be written to the dead letter queue.
+    DeadLetter,
 }
 
 impl PauseReason {
@@ -340,6 +343,7 @@ impl PauseReason {
         match self {
             PauseReason::Backpressure => "backpressure",
             PauseReason::Retry => "retry",
+            PauseReason::DeadLetter => "dead_letter",
         }
     }
 }

@@ -97,13 +97,31 @@ impl Listener for StdoutListener {
     }
 
     fn on_consumer_consuming_pause(&self, event: &ConsumerConsumingPause) {
-        // Retries get their own line; a full buffer is routine.
-        if event.reason == PauseReason::Backpressure {
-            tracing::debug!(
+        let ConsumerConsumingPause {
+            consumer_group,
+            topic,
+            partition,
+            offset,
+            ..
+        } = event;
+        let pause = event.timeout.unwrap_or_default();
+        match event.reason {
+            // Routine.
+            PauseReason::Backpressure => tracing::debug!(
                 target: "karafka",
-                "[{}] Pausing {}/{} at offset {}: its buffer is full",
-                event.consumer_group, event.topic, event.partition, event.offset
-            );
+                "[{consumer_group}] Pausing {topic}/{partition} at offset {offset}: its buffer is full"
+            ),
+            // Said by `consumer.consuming.retry`.
+            PauseReason::Retry => {}
+            PauseReason::DeadLetter if pause.is_zero() => tracing::warn!(
+                target: "karafka",
+                "[{consumer_group}] Dead-lettering {topic}/{partition}@{offset}: no further attempt"
+            ),
+            PauseReason::DeadLetter => tracing::warn!(
+                target: "karafka",
+                "[{consumer_group}] Pausing {topic}/{partition} for {} ms; then dead-lettering offset {offset} again",
+                pause.as_millis()
+            ),
         }
     }
 

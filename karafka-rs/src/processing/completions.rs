@@ -56,6 +56,7 @@ impl Processor {
             Outcome::Ticked(..) => Finished::Ticked,
         };
         let attempt = ctx.attempt();
+        let failed_at = finished.failed_at();
         let current = {
             let mut state = self.lock();
             let now = self.shared.clock.now();
@@ -84,17 +85,23 @@ impl Processor {
             Outcome::Consumed(consumed) if consumed.result.is_ok() => {
                 // Stored before it is reported consumed.
                 self.apply_effects(client);
-                self.consumed(&key, consumed, attempt);
+                self.consumed(&key, consumed, attempt, None);
                 return;
             }
             // Reported failed before the retry pause is.
-            Outcome::Consumed(consumed) => self.consumed(&key, consumed, attempt),
+            Outcome::Consumed(consumed) => self.consumed(&key, consumed, attempt, failed_at),
         }
         self.apply_effects(client);
     }
 
-    /// Reports how a batch went.
-    fn consumed(&self, key: &PartitionKey, consumed: Consumed, attempt: u32) {
+    /// Reports how a batch went; a failure at the offset of the message it failed at.
+    fn consumed(
+        &self,
+        key: &PartitionKey,
+        consumed: Consumed,
+        attempt: u32,
+        failed_at: Option<i64>,
+    ) {
         let monitor = &self.shared.monitor;
         match consumed.result {
             Ok(()) => monitor.instrument_with(EventKind::ConsumerConsumed, || {
@@ -116,7 +123,11 @@ impl Processor {
             Err(error) => monitor.instrument(Event::ErrorOccurred(
                 ErrorOccurred::new(ErrorType::ConsumerConsume, error.to_string())
                     .in_group(self.shared.group.name.clone())
-                    .at(key.topic.clone(), key.partition, Some(consumed.first))
+                    .at(
+                        key.topic.clone(),
+                        key.partition,
+                        Some(failed_at.unwrap_or(consumed.first)),
+                    )
                     .attempt(attempt),
             )),
         }
@@ -216,7 +227,7 @@ impl Processor {
                 timeout,
             } => {
                 if let Err(error) = client.pause(&key.topic, key.partition) {
-                    let at = (reason == PauseReason::Retry).then_some(offset);
+                    let at = (reason != PauseReason::Backpressure).then_some(offset);
                     let message = format!("pause failed: {error}");
                     self.report_partition(ErrorType::ConnectionClient, &key, at, None, message);
                 }

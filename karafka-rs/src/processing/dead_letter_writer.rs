@@ -41,13 +41,7 @@ impl Processor {
         else {
             return;
         };
-        let record = super::dlq::record(
-            &message,
-            dlq.topic,
-            &self.shared.group.name,
-            attempts,
-            &error,
-        );
+        let record = super::dlq::record(&message, dlq.topic, &self.shared.group, attempts, &error);
         drop(message);
         self.shared.activity.started(
             activity_label(&self.shared.group.name, &key),

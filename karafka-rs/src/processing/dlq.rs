@@ -3,6 +3,7 @@
 
 use crate::messages::RawMessage;
 use crate::producer::Record;
+use crate::routing::ConsumerGroup;
 
 /// Header names karafka adds to a dead-lettered message.
 pub mod headers {
@@ -12,8 +13,10 @@ pub mod headers {
     pub const SOURCE_PARTITION: &str = "source_partition";
     /// Its offset.
     pub const SOURCE_OFFSET: &str = "source_offset";
-    /// The consumer group that gave up on it.
+    /// The Kafka `group.id` of the consumer group that gave up on it (`<client_id>_<name>`).
     pub const SOURCE_CONSUMER_GROUP: &str = "source_consumer_group";
+    /// That consumer group's name in the routes.
+    pub const SOURCE_ROUTE_GROUP: &str = "source_route_group";
     /// How many times it was attempted.
     pub const ATTEMPTS: &str = "source_attempts";
     /// The last error.
@@ -24,7 +27,7 @@ pub mod headers {
 pub(crate) fn record(
     message: &RawMessage,
     dlq_topic: &str,
-    consumer_group: &str,
+    group: &ConsumerGroup,
     attempts: u32,
     error: &str,
 ) -> Record {
@@ -43,7 +46,8 @@ pub(crate) fn record(
         (headers::SOURCE_TOPIC, message.topic().to_owned()),
         (headers::SOURCE_PARTITION, message.partition().to_string()),
         (headers::SOURCE_OFFSET, message.offset().to_string()),
-        (headers::SOURCE_CONSUMER_GROUP, consumer_group.to_owned()),
+        (headers::SOURCE_CONSUMER_GROUP, group.id.clone()),
+        (headers::SOURCE_ROUTE_GROUP, group.name.to_string()),
         (headers::ATTEMPTS, attempts.to_string()),
         (headers::ERROR, error.to_owned()),
     ] {

@@ -8,11 +8,14 @@
 //! 5. committed offsets never move backwards (nor stored ones within an ownership);
 //! 6. a message goes to the dead letter queue only after exactly
 //!    `max_retries + 1` failed attempts of its own, and a message that
-//!    succeeded is never dead-lettered.
+//!    succeeded is never dead-lettered;
 //! 7. bounded memory: a member never buffers more than a poll round over
 //!    each owned partition's limit;
 //! 8. a member never holds polling back (backpressure's poll gate) for longer
-//!    than `HOLD_AT_MOST`, so rebalances are served and it stays in the group.
+//!    than `HOLD_AT_MOST`, so rebalances are served and it stays in the group;
+//! 9. what the core announces after a failure is what happens next: a retry
+//!    of attempt N at offset X is a job starting at X as attempt N, never a
+//!    dead letter write; a dead letter pause at X is the write of X, never a job.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +32,17 @@ struct Ownership {
     stored: Option<i64>,
     own_failures: HashMap<i64, u32>,
     succeeded: HashSet<i64>,
+    /// What the core said comes next after the last failure.
+    announced: Option<Next>,
+}
+
+/// What the core announces after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// A retry (`consumer.consuming.retry`): the attempt, at the offset.
+    Attempt { offset: i64, attempt: u32 },
+    /// A dead letter pause: the write of the message at the offset.
+    DeadLetter(i64),
 }
 
 /// Records what happened and the first invariant broken.
@@ -107,6 +121,7 @@ impl Checker {
                 stored: None,
                 own_failures: HashMap::new(),
                 succeeded: HashSet::new(),
+                announced: None,
             },
         );
     }
@@ -144,16 +159,40 @@ impl Checker {
         }
     }
 
+    /// The core announced what follows a failure of a partition it owns.
+    pub fn announced(&mut self, ownership: Option<u64>, partition: i32, next: Next) {
+        if let Some(id) = self.live(ownership, partition, "a failure's next step announced") {
+            if let Some(o) = self.ownerships.get_mut(&id) {
+                o.announced = Some(next);
+            }
+        }
+    }
+
     pub fn job_started(
         &mut self,
         ownership: Option<u64>,
         partition: i32,
         offsets: &[i64],
+        attempt: u32,
         busy: bool,
     ) {
         let Some(id) = self.live(ownership, partition, "a job started") else {
             return;
         };
+        let started = Next::Attempt {
+            offset: offsets[0],
+            attempt,
+        };
+        match self
+            .ownerships
+            .get_mut(&id)
+            .and_then(|o| o.announced.take())
+        {
+            Some(next) if next != started => self.violation(format!(
+                "partition {partition}: {next:?} was announced, then {started:?} ran"
+            )),
+            _ => {}
+        }
         if busy {
             self.violation(format!(
                 "two jobs of partition {partition} in flight at once"
@@ -273,6 +312,16 @@ impl Checker {
         let Some(id) = self.live(ownership, partition, "a dead letter write started") else {
             return;
         };
+        match self
+            .ownerships
+            .get_mut(&id)
+            .and_then(|o| o.announced.take())
+        {
+            Some(next) if next != Next::DeadLetter(offset) => self.violation(format!(
+                "partition {partition}: {next:?} was announced, then {offset} was dead-lettered"
+            )),
+            _ => {}
+        }
         let max_retries = self.max_retries;
         let o = &self.ownerships[&id];
         let own = o.own_failures.get(&offset).copied().unwrap_or(0);

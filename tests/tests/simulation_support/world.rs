@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use karafka::processing::core::{
-    Backoff, Core, Effect, Failure, Finished, Offset, PartitionKey, Route, Rules, Start, Work,
+    Backoff, Core, Effect, Failure, Finished, Offset, PartitionKey, PauseReason, Route, Rules,
+    Start, Work,
 };
 
-use super::checker::Checker;
+use super::checker::{Checker, Next};
 use super::rng::Rng;
 
 /// How long a revoke waits for running jobs (`shutdown_timeout`).
@@ -544,7 +545,7 @@ impl World {
             )
         });
         self.checker
-            .job_started(ownership, partition, &offsets, busy);
+            .job_started(ownership, partition, &offsets, start.attempt, busy);
         let (first, last) = (offsets[0], offsets[offsets.len() - 1]);
         let mut mark = None;
         let mut result = Ok(());
@@ -642,7 +643,20 @@ impl World {
                     assigned.stored = Some(offset);
                 }
             }
-            Effect::Pause { key, .. } => {
+            Effect::Pause {
+                key,
+                offset,
+                reason,
+                ..
+            } => {
+                if reason == PauseReason::DeadLetter {
+                    let ownership = self.members[member]
+                        .client
+                        .get(&key.partition)
+                        .map(|a| a.ownership);
+                    let next = Next::DeadLetter(offset);
+                    self.checker.announced(ownership, key.partition, next);
+                }
                 match self.members[member].client.get_mut(&key.partition) {
                     Some(assigned) => assigned.paused = true,
                     None => self.checker.violation(format!(
@@ -651,7 +665,19 @@ impl World {
                     )),
                 }
             }
-            Effect::Retrying { .. } => {}
+            Effect::Retrying {
+                key,
+                offset,
+                attempt,
+                ..
+            } => {
+                let ownership = self.members[member]
+                    .client
+                    .get(&key.partition)
+                    .map(|a| a.ownership);
+                let next = Next::Attempt { offset, attempt };
+                self.checker.announced(ownership, key.partition, next);
+            }
             Effect::SeekAndResume { key, offset } => {
                 let fails = self.rng.chance(self.setup.seek_fail_percent);
                 let m = &mut self.members[member];

@@ -103,6 +103,30 @@ pub enum Finished {
     Ticked,
 }
 
+impl Finished {
+    /// The offset of the message a failed batch failed at: the one its error
+    /// names, else the first one not marked as consumed; `None` when it succeeded.
+    pub fn failed_at(&self) -> Option<i64> {
+        let Finished::Consumed {
+            first,
+            last,
+            mark,
+            result: Err(failure),
+        } = self
+        else {
+            return None;
+        };
+        let unmarked =
+            super::pipeline::resume_at(*first, super::steps::offsets::valid_mark(*mark, *last));
+        Some(
+            failure
+                .culprit
+                .filter(|c| (*first..=*last).contains(c))
+                .unwrap_or(unmarked.min(*last)),
+        )
+    }
+}
+
 /// A failed consume job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

@@ -8,7 +8,7 @@
 //! | messages fetched     | buffer at or after the head (older ones are replays)                    |
 //! | before a job         | retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → tick (when nothing is buffered) |
 //! | a batch finished     | offsets (store) → head moves → dead letter (count, narrow) → retry (pause, backoff) |
-//! | dead letter written  | offsets (store past it) → head moves                                    |
+//! | dead letter written  | offsets (store past it) → head moves; a failed write: retry (pause, backoff, write again) |
 //! | after dispatching    | backpressure (pause full buffers)                                       |
 //! | before polling       | backpressure (group-wide: wait for a job instead while buffers are full) |
 //! | time passes          | retry (seek back, resume) → backpressure (resume drained) → tick        |
@@ -97,21 +97,22 @@ pub(crate) fn finished<M, S>(
     match result {
         Ok(()) => part.advance_head(last + 1),
         Err(failure) => {
-            let resume = mark.filter(|m| *m > first).unwrap_or(first);
+            let resume = resume_at(first, mark);
             part.advance_head(resume);
-            let exhausted = dead_letter::after_failure(part, rules, resume, last, failure.culprit);
-            retry::after_failure(
-                key,
-                part,
-                resume,
-                failure.error,
-                exhausted,
-                backoff,
-                now,
-                out,
-            );
+            let next = if dead_letter::after_failure(part, rules, resume, last, failure.culprit) {
+                retry::Next::DeadLetter
+            } else {
+                retry::Next::Attempt
+            };
+            retry::after_failure(key, part, resume, failure.error, next, backoff, now, out);
         }
     }
+}
+
+/// Where processing resumes after a failed batch starting at `first`: after
+/// the last message marked during it, else at its start.
+pub(crate) fn resume_at(first: i64, mark: Option<i64>) -> i64 {
+    mark.filter(|m| *m > first).unwrap_or(first)
 }
 
 /// Applies the broker's answer to a dead letter write of the message at `offset`.
@@ -128,7 +129,8 @@ pub(crate) fn written<M, S>(
         Ok(()) => dead_letter::written(key, part, offset, out),
         Err(error) => {
             part.dead_letter.writing = None;
-            retry::after_failure(key, part, offset, error, false, backoff, now, out);
+            let next = retry::Next::DeadLetterAgain;
+            retry::after_failure(key, part, offset, error, next, backoff, now, out);
         }
     }
 }

@@ -260,3 +260,95 @@ fn failures_back_off_exponentially_and_a_success_starts_over() {
     core.finished(&key(), g, ok(0, 1), now);
     assert_eq!(stored(&effects(&mut core)), vec![2]);
 }
+
+/// The pauses and retry announcements of the effects, as (reason, timeout ms) and attempts.
+fn pauses_and_retries(effects: &[Effect<Msg>]) -> (Vec<(PauseReason, u128)>, Vec<u32>) {
+    let pauses = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Pause {
+                reason, timeout, ..
+            } => Some((*reason, timeout.unwrap_or_default().as_millis())),
+            _ => None,
+        })
+        .collect();
+    let retries = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Retrying { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .collect();
+    (pauses, retries)
+}
+
+#[test]
+fn the_last_failed_attempt_announces_the_dead_letter_not_a_retry() {
+    let mut core = core(rules(Some(1), false));
+    let mut now = Instant::now();
+    core.assign(0, 0, (), now);
+    core.fetched(0, 0, core.epoch(), (0..1).map(Msg));
+    let (g, ..) = start(&mut core, now).unwrap();
+    core.finished(&key(), g, failed(0, 0, None), now);
+    let (pauses, retries) = pauses_and_retries(&effects(&mut core));
+    assert_eq!(pauses, vec![(PauseReason::Retry, 100)]);
+    assert_eq!(retries, vec![2], "attempt 2 follows");
+    now = refetch(&mut core, now, 0, 1);
+    let (g, ..) = start(&mut core, now).unwrap();
+    core.finished(&key(), g, failed(0, 0, None), now);
+    let (pauses, retries) = pauses_and_retries(&effects(&mut core));
+    assert_eq!(pauses, vec![(PauseReason::DeadLetter, 0)], "no backoff");
+    assert!(retries.is_empty(), "no attempt 3 follows: {retries:?}");
+
+    // A failed write is tried again after the backoff, still announcing no attempt.
+    now = refetch(&mut core, now, 0, 1);
+    assert!(start(&mut core, now).is_none());
+    assert!(core.dead_letter_written(&key(), g, 0, Err("broker away".into()), now));
+    let (pauses, retries) = pauses_and_retries(&effects(&mut core));
+    assert_eq!(pauses, vec![(PauseReason::DeadLetter, 400)]);
+    assert!(retries.is_empty(), "{retries:?}");
+    refetch(&mut core, now, 0, 1);
+    assert!(start(&mut core, now).is_none());
+    let errors: Vec<_> = effects(&mut core)
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::WriteDeadLetter(letter) => Some(letter.error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec!["boom".to_owned()],
+        "the consumer's error, not the write's"
+    );
+}
+
+#[test]
+fn a_failure_is_reported_at_the_message_it_failed_at() {
+    let failed_at = |mark, culprit| {
+        Finished::Consumed {
+            first: 10,
+            last: 14,
+            mark,
+            result: Err(Failure {
+                culprit,
+                error: "boom".into(),
+            }),
+        }
+        .failed_at()
+    };
+    assert_eq!(failed_at(None, None), Some(10), "nothing marked: the first");
+    assert_eq!(failed_at(Some(12), None), Some(12), "the first unmarked");
+    assert_eq!(
+        failed_at(Some(11), Some(13)),
+        Some(13),
+        "the one the error names"
+    );
+    assert_eq!(failed_at(Some(15), None), Some(14), "all marked: the last");
+    assert_eq!(
+        failed_at(Some(99), Some(3)),
+        Some(10),
+        "neither is of the batch"
+    );
+    assert_eq!(ok(10, 14).failed_at(), None);
+}

@@ -2,8 +2,9 @@
 //! buffered and, after `pause_timeout` (doubled with each consecutive failure
 //! when `pause_with_exponential_backoff`, up to `pause_max_timeout`), seeks
 //! back to where processing resumes and fetches again. A message bound for the
-//! dead letter queue is fetched again at once (a retry without a pause), to be
-//! written there.
+//! dead letter queue is fetched again at once, to be written there: that pause
+//! announces no retry, as no attempt follows (nor does the pause after a failed
+//! dead letter write, which the write follows).
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,18 @@ pub(crate) struct State {
     pub(crate) last_error: String,
 }
 
+/// What follows a failure at the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Another attempt, after the backoff pause.
+    Attempt,
+    /// The message's retries are exhausted: it is written to the dead letter
+    /// queue as soon as it is fetched again.
+    DeadLetter,
+    /// Its dead letter write failed: the write is tried again after the backoff pause.
+    DeadLetterAgain,
+}
+
 /// The attempt number of the next job at the head.
 pub(crate) fn attempt<M, S>(part: &Partition<M, S>) -> u32 {
     part.retry.failed.saturating_add(1)
@@ -33,17 +46,23 @@ pub(crate) fn after_failure<M, S>(
     part: &mut Partition<M, S>,
     resume: i64,
     error: String,
-    dead_letter_next: bool,
+    next: Next,
     backoff: &Backoff,
     now: Instant,
     out: &mut Vec<Effect<M>>,
 ) {
     part.retry.failed = part.retry.failed.saturating_add(1);
-    part.retry.last_error = error;
-    let pause = if dead_letter_next {
-        Duration::ZERO
-    } else {
-        backoff.pause_for(part.retry.failed)
+    if next == Next::Attempt {
+        // The dead letter record keeps the consumer's error, not the write's.
+        part.retry.last_error = error;
+    }
+    let (pause, reason) = match next {
+        Next::Attempt => (backoff.pause_for(part.retry.failed), PauseReason::Retry),
+        Next::DeadLetter => (Duration::ZERO, PauseReason::DeadLetter),
+        Next::DeadLetterAgain => (
+            backoff.pause_for(part.retry.failed),
+            PauseReason::DeadLetter,
+        ),
     };
     part.buffer.clear();
     part.backpressure.paused = false;
@@ -51,15 +70,17 @@ pub(crate) fn after_failure<M, S>(
     out.push(Effect::Pause {
         key: key.clone(),
         offset: resume,
-        reason: PauseReason::Retry,
+        reason,
         timeout: Some(pause),
     });
-    out.push(Effect::Retrying {
-        key: key.clone(),
-        offset: resume,
-        attempt: attempt(part),
-        pause,
-    });
+    if next == Next::Attempt {
+        out.push(Effect::Retrying {
+            key: key.clone(),
+            offset: resume,
+            attempt: attempt(part),
+            pause,
+        });
+    }
 }
 
 /// Resumes the partition if its retry is due; else notes when it will be.
