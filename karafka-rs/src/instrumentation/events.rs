@@ -321,6 +321,8 @@ pub enum PauseReason {
     Backpressure,
     /// A batch failed; it waits for the retry.
     Retry,
+    /// A pause command (the Web UI's) holds it until a resume command.
+    Command,
 }
 
 impl PauseReason {
@@ -329,6 +331,7 @@ impl PauseReason {
         match self {
             PauseReason::Backpressure => "backpressure",
             PauseReason::Retry => "retry",
+            PauseReason::Command => "command",
         }
     }
 }

@@ -2,9 +2,9 @@
 //! `TestApp` both run it, each with its own [`Source`] of messages.
 //!
 //! The order: collect what came back (finished jobs, dead letter
-//! acknowledgements) → dispatch new jobs → apply backpressure → resume what is
-//! due → poll → (while jobs run and nothing came) wait briefly for a
-//! completion → accept what was polled.
+//! acknowledgements) → pause and resume commands → dispatch new jobs → apply
+//! backpressure → resume what is due → poll → (while jobs run and nothing
+//! came) wait briefly for a completion → accept what was polled.
 
 use std::time::{Duration, Instant};
 
@@ -117,6 +117,7 @@ pub(crate) fn turn(
     accepting: bool,
 ) -> Turn {
     processor.collect_completions(source.client());
+    processor.apply_commands(source.client());
     if dispatching {
         processor.dispatch(source.client());
     }
