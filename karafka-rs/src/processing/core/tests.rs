@@ -326,3 +326,27 @@ fn a_partition_held_during_a_retry_pause_resumes_when_released_and_due() {
         [Effect::SeekAndResume { offset: 0, .. }]
     ));
 }
+
+#[test]
+fn a_partition_held_right_after_a_retry_seek_resumes_at_the_retried_offset() {
+    let mut core = core(rules(None, false));
+    let now = Instant::now();
+    core.assign(0, 0, (), now);
+    core.fetched(0, 0, core.epoch(), (0..3).map(Msg));
+    let (g, first, last, _) = start(&mut core, now).unwrap();
+    core.finished(&key(), g, failed(first, last, None), now);
+    effects(&mut core);
+    core.resume_due(now + Duration::from_secs(5));
+    effects(&mut core);
+    // Sought back to 0, nothing fetched again yet.
+    core.hold(&key());
+    assert!(matches!(
+        effects(&mut core)[..],
+        [Effect::Pause { offset: 0, .. }]
+    ));
+    core.release(&key());
+    assert!(
+        matches!(effects(&mut core)[..], [Effect::SeekAndResume { offset: 0, .. }]),
+        "not past the messages the failure dropped"
+    );
+}

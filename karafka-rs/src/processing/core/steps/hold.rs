@@ -29,8 +29,7 @@ pub(crate) fn hold<M, S>(
     let paused_by_another = part.retry.paused.is_some() || part.backpressure.paused;
     // Before anything was fetched there is no position to resume from: the
     // partition keeps fetching into its buffer (backpressure bounds it).
-    let position = part.fetched_to.or(part.head);
-    if let (false, Some(offset)) = (paused_by_another, position) {
+    if let (false, Some(offset)) = (paused_by_another, position(part)) {
         part.hold.paused_fetching = true;
         out.push(Effect::Pause {
             key: key.clone(),
@@ -54,15 +53,22 @@ pub(crate) fn release<M, S>(
     part.hold.held = false;
     let paused_by_another = part.retry.paused.is_some() || part.backpressure.paused;
     let paused_fetching = std::mem::take(&mut part.hold.paused_fetching);
-    if let (true, false, Some(offset)) = (
-        paused_fetching,
-        paused_by_another,
-        part.fetched_to.or(part.head),
-    ) {
+    if let (true, false, Some(offset)) = (paused_fetching, paused_by_another, position(part)) {
         out.push(Effect::SeekAndResume {
             key: key.clone(),
             offset,
         });
     }
     true
+}
+
+/// Where the partition's fetching stands: after the buffer, or after the job's
+/// batch, when either holds messages; else at the head (after a retry's seek
+/// back, `fetched_to` still points past messages that were dropped).
+fn position<M, S>(part: &Partition<M, S>) -> Option<i64> {
+    if part.buffer.is_empty() && part.is_idle() {
+        part.head.or(part.fetched_to)
+    } else {
+        part.fetched_to.or(part.head)
+    }
 }
