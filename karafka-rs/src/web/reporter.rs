@@ -420,7 +420,12 @@ impl Listener for Reporter {
         self.live().counters.retries += 1;
     }
 
-    fn on_dead_letter_queue_dispatched(&self, _event: &DeadLetterQueueDispatched) {
+    fn on_dead_letter_queue_dispatched(&self, event: &DeadLetterQueueDispatched) {
+        self.partition(&event.consumer_group, &event.topic, event.partition, |p| {
+            if p.state == "retrying" {
+                p.state = "running".to_owned();
+            }
+        });
         self.live().counters.dead += 1;
     }
 

@@ -346,7 +346,10 @@ fn a_partition_held_right_after_a_retry_seek_resumes_at_the_retried_offset() {
     ));
     core.release(&key());
     assert!(
-        matches!(effects(&mut core)[..], [Effect::SeekAndResume { offset: 0, .. }]),
+        matches!(
+            effects(&mut core)[..],
+            [Effect::SeekAndResume { offset: 0, .. }]
+        ),
         "not past the messages the failure dropped"
     );
 }

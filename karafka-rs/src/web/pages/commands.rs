@@ -50,21 +50,21 @@ pub(crate) fn render(ui: &Ui) -> String {
                     all
                 };
                 let target = format!("{}-{}", p.topic, p.partition);
-                let actions = format!(
-                    "{}{}",
-                    frame.button(
-                        "/commands",
-                        &with("pause"),
-                        "Pause",
-                        &format!("pause pause-{target}")
-                    ),
+                let actions = if p.state == "paused by command" {
                     frame.button(
                         "/commands",
                         &with("resume"),
                         "Resume",
-                        &format!("resume resume-{target}")
-                    ),
-                );
+                        &format!("resume resume-{target}"),
+                    )
+                } else {
+                    frame.button(
+                        "/commands",
+                        &with("pause"),
+                        "Pause",
+                        &format!("pause pause-{target}"),
+                    )
+                };
                 rows.push(vec![
                     esc(group),
                     format!(
