@@ -10,6 +10,7 @@
 //! | a batch finished     | offsets (store) → head moves → dead letter (count, narrow) → retry (pause, backoff) |
 //! | dead letter written  | offsets (store past it) → head moves                                    |
 //! | after dispatching    | backpressure (pause full buffers)                                       |
+//! | before polling       | backpressure (group-wide: wait for a job instead while buffers are full) |
 //! | time passes          | (nothing resumes while held) retry (seek back, resume) → backpressure (resume drained) → tick |
 //! | held, released       | hold (pause fetching; resume where it stopped)                          |
 
