@@ -4,6 +4,9 @@
 use super::super::html::{esc, table, url};
 use super::super::Ui;
 
+/// How long the page waits for a topic's settings.
+const SETTINGS_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The topics of the cluster, each linking to `prefix/<topic>`.
 pub(crate) async fn list(ui: &Ui, prefix: &str) -> String {
     let (title, active) = if prefix == "/explorer" {
@@ -67,7 +70,17 @@ pub(crate) async fn topic(ui: &Ui, topic: &str) -> String {
         )),
     }
     body.push_str("<h2>Settings</h2>");
-    match ui.admin.topic_settings(topic).await {
+    // A cluster without the config API (the embedded broker) would hold the
+    // page for the whole admin timeout.
+    let settings = tokio::time::timeout(SETTINGS_WAIT, ui.admin.topic_settings(topic))
+        .await
+        .unwrap_or_else(|_| {
+            Err(crate::Error::Admin(format!(
+                "no answer within {} s",
+                SETTINGS_WAIT.as_secs()
+            )))
+        });
+    match settings {
         Ok(settings) => {
             let rows: Vec<Vec<String>> = settings
                 .iter()
