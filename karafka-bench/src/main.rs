@@ -23,6 +23,7 @@ mod raw;
 mod report;
 mod swarm;
 mod throughput;
+mod web_reporting;
 
 use clap::{Parser, ValueEnum};
 
@@ -56,6 +57,8 @@ enum Scenario {
     Metrics,
     /// Throughput of `server --swarm 2` against one server process (the same app binary).
     Swarm,
+    /// Throughput of a trivial consumer with and without the Web UI's reporter.
+    WebReporting,
 }
 
 #[derive(Debug, Parser)]
@@ -143,6 +146,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Scenario::Metrics => metrics::run(&broker).await,
         Scenario::Swarm => swarm::run(&broker).await,
+        Scenario::WebReporting => web_reporting::run(&broker).await,
     }
 }
 

@@ -113,6 +113,7 @@ impl App {
         let routes = if config.client_id == old.client_id
             && config.backend == old.backend
             && config.max_messages == old.max_messages
+            && config.web.enabled == old.web.enabled
         {
             self.routes.clone()
         } else {

@@ -74,6 +74,7 @@
 //! | the app as an AsyncAPI 3.0 document | [`asyncapi`] |
 //! | logging to stderr with `RUST_LOG` | [`logging`] |
 //! | testing apps without a broker, or on a mock cluster | `testing` (feature `testing`) |
+//! | the Web UI: consumers, topics, messages, dead letters and commands in the browser | `web` (feature `web`) |
 //!
 //! # Feature flags
 //!
@@ -82,6 +83,10 @@
 //!   `EmbeddedKafka` (the whole server on a mock cluster). Enable it for
 //!   dev-dependencies: `karafka = { package = "karafka-rs", version = "0.2.0",
 //!   features = ["testing"] }`.
+//!
+//! - `web` (off by default): the `web` module, the Web UI (`app web`,
+//!   `server --web ADDR`, or a router to nest in the app's axum service) and
+//!   the reports server processes send it. It brings in axum.
 //!
 //! Payload types get a JSON Schema in the app's AsyncAPI document by deriving
 //! [`schemars::JsonSchema`] (re-exported as [`karafka::schemars`](schemars)); no
@@ -115,7 +120,7 @@
 //! 13. `connection`: each consumer group's Kafka consumer and fetch loop
 //! 14. `admin`: the cluster's topics (declared and their settings), consumer groups and messages
 //! 15. `server`, `testing`, `asyncapi`: running an app; the test harness beside it; the app as an AsyncAPI document
-//! 16. `swarm`: `server --swarm N`, supervised server processes
+//! 16. `swarm`, `web`: `server --swarm N`, supervised server processes; the Web UI and its reports
 //! 17. `cli`: the app's command line
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -145,6 +150,9 @@ pub mod swarm;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+#[cfg(feature = "web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "web")))]
+pub mod web;
 
 // Lets this crate's own tests use the derive, whose output names `::karafka`.
 #[cfg(test)]

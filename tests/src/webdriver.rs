@@ -144,6 +144,22 @@ impl Browser {
         )
     }
 
+    /// Resizes the window (the viewport screenshots show).
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
+    /// Saves a PNG of what the window shows to `path`.
+    pub fn screenshot(&self, path: &Path) {
+        let value = self.call("GET", "/screenshot", None);
+        let png = base64_decode(value.as_str().unwrap_or_default());
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         call(
             &self.driver,
@@ -182,4 +198,27 @@ fn raw(driver: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Val
         .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"));
     let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     (status, parsed["value"].clone())
+}
+
+/// Standard base64 (what WebDriver sends screenshots as) to bytes.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buffer, mut bits) = (0u32, 0);
+    for byte in text.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => continue,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    out
 }

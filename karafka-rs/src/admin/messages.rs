@@ -136,25 +136,29 @@ fn read_blocking(
             Err(e) => return Err(Error::kafka(format!("reading {topic}/{partition}"), e)),
         };
         last_message = Instant::now();
-        let headers = message
-            .headers()
-            .map(|headers| {
-                headers
-                    .iter()
-                    .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let offset = message.offset();
-        read.push(ReadMessage {
-            topic: message.topic().to_owned(),
-            partition: message.partition(),
-            offset,
-            timestamp: message.timestamp().to_millis(),
-            key: message.key().map(<[u8]>::to_vec),
-            headers,
-            payload: message.payload().map(<[u8]>::to_vec),
-        });
+        read.push(read_message(&message));
     }
     Ok(read)
+}
+
+/// A fetched message as an owned [`ReadMessage`].
+pub(super) fn read_message(message: &rdkafka::message::BorrowedMessage<'_>) -> ReadMessage {
+    let headers = message
+        .headers()
+        .map(|headers| {
+            headers
+                .iter()
+                .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec)))
+                .collect()
+        })
+        .unwrap_or_default();
+    ReadMessage {
+        topic: message.topic().to_owned(),
+        partition: message.partition(),
+        offset: message.offset(),
+        timestamp: message.timestamp().to_millis(),
+        key: message.key().map(<[u8]>::to_vec),
+        headers,
+        payload: message.payload().map(<[u8]>::to_vec),
+    }
 }

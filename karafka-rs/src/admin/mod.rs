@@ -14,6 +14,7 @@ pub mod messages;
 mod offsets;
 mod plan;
 mod settings;
+mod tail;
 pub(crate) mod time;
 
 use std::collections::BTreeMap;
@@ -37,6 +38,7 @@ pub use groups::{
 pub use messages::ReadMessage;
 pub use plan::{apply, plan, plan_with_settings, Step, TopicSpec};
 pub use settings::TopicSetting;
+pub use tail::{PartitionOffsets, Tail, TailFrom};
 
 /// An admin connection to the app's brokers.
 #[derive(Clone)]

@@ -50,6 +50,34 @@ pub(crate) fn parse_millis(text: &str) -> Option<i64> {
     Some(seconds * 1_000 + millis)
 }
 
+/// `ms` since the epoch as an RFC 3339 UTC time, `2026-11-30T10:00:00.000Z`.
+pub(crate) fn format_millis(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1_000 % 60,
+        in_day % 1_000
+    )
+}
+
+/// The proleptic Gregorian date of a day since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 fn number(text: &str, digits: usize) -> Option<i64> {
     (text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| text.parse().ok())
@@ -78,7 +106,18 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_millis;
+    use super::{format_millis, parse_millis};
+
+    #[test]
+    fn epoch_millis_format_back_to_the_time_they_parse_from() {
+        for text in [
+            "1970-01-01T00:00:00.000Z",
+            "2024-02-29T12:30:15.250Z",
+            "2026-11-30T23:59:59.999Z",
+        ] {
+            assert_eq!(format_millis(parse_millis(text).unwrap()), text);
+        }
+    }
 
     #[test]
     fn rfc3339_times_and_dates_become_epoch_millis() {

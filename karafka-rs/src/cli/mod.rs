@@ -13,6 +13,8 @@ mod routes;
 mod send;
 mod style;
 mod topics;
+#[cfg(feature = "web")]
+mod web;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -33,6 +35,7 @@ Examples:
   app s --consumer-groups example --topics users
   app server --metrics 127.0.0.1:9394          with Prometheus metrics and /live
   app server --swarm 4                         four supervised server processes
+  app server --web 127.0.0.1:3001              with the Web UI (feature `web`)
   app info                                     versions, settings and routes
   app routes                                   the routing table
   app asyncapi --format yaml                   the AsyncAPI 3.0 document of the app
@@ -84,7 +87,18 @@ enum Commands {
         /// (overrides swarm.nodes); with --metrics, node N serves on port + N
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         swarm: Option<u16>,
+        /// Serve the Web UI on http://ADDR (e.g. 127.0.0.1:3001) and report to it
+        #[cfg(feature = "web")]
+        #[arg(long, value_name = "ADDR")]
+        web: Option<String>,
     },
+    /// Serves the Web UI: processes, consumers, topics, messages, dead letters, commands
+    #[cfg(feature = "web")]
+    #[command(
+        visible_alias = "w",
+        after_help = "Examples:\n  app web                           on http://127.0.0.1:3001\n  app web --http 0.0.0.0:3001 --read-only\n\nServer processes report to it when run with --web ADDR or with\n[web] enabled = true in karafka.toml."
+    )]
+    Web(web::Args),
     /// Shows versions, settings (secrets filtered), brokers and routes
     #[command(
         visible_alias = "i",
@@ -224,6 +238,8 @@ async fn dispatch(app: App, command: Commands, argv: &[std::ffi::OsString]) -> a
             topics,
             metrics,
             swarm,
+            #[cfg(feature = "web")]
+            web,
         } => {
             let mut routes = app.routes().clone();
             if !consumer_groups.is_empty() {
@@ -264,7 +280,14 @@ async fn dispatch(app: App, command: Commands, argv: &[std::ffi::OsString]) -> a
                 None => app,
             };
             let _endpoint = endpoint;
-            server(app).await
+            #[cfg(feature = "web")]
+            let (app, ui) = web::attach(app, web).await?;
+            let outcome = server(app).await;
+            #[cfg(feature = "web")]
+            if let Some(ui) = ui {
+                ui.abort();
+            }
+            outcome
         }
         Commands::Info => {
             print!("{}", info::render(&app));
@@ -289,6 +312,8 @@ async fn dispatch(app: App, command: Commands, argv: &[std::ffi::OsString]) -> a
             Ok(())
         }
         Commands::Broker => broker::run(&app).await,
+        #[cfg(feature = "web")]
+        Commands::Web(args) => web::run(&app, args).await,
         Commands::Consume(args) => consume::run(&app, args).await,
         Commands::Produce {
             topic,

@@ -15,6 +15,7 @@ pub use load::LoadOptions;
 pub use origins::{Origin, Origins};
 
 pub(crate) mod swarm;
+mod web;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::redaction::{is_secret_key, FILTERED};
 pub use swarm::SwarmSettings;
+pub use web::WebSettings;
 
 /// Name of the configuration file in the app's root directory.
 pub const CONFIG_FILE: &str = "karafka.toml";
@@ -166,6 +168,8 @@ pub struct Config {
     pub kafka: BTreeMap<String, KafkaValue>,
     /// `server --swarm`: how many nodes, and when to stop restarting them.
     pub swarm: SwarmSettings,
+    /// The Web UI: reporting, and how the UI guards itself.
+    pub web: WebSettings,
     /// Where this configuration was read from (`None`: defaults only).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -209,6 +213,7 @@ impl std::fmt::Debug for Config {
             .field("auto_create_topics", &self.auto_create_topics)
             .field("default_partitions", &self.default_partitions)
             .field("kafka", &kafka)
+            .field("web", &self.web)
             .field("source", &self.source)
             .finish()
     }
@@ -235,6 +240,7 @@ impl Default for Config {
             default_partitions: 3,
             kafka: BTreeMap::new(),
             swarm: SwarmSettings::default(),
+            web: WebSettings::default(),
             source: None,
             origins: Origins::default(),
         }
@@ -369,7 +375,7 @@ impl Config {
         if self.default_partitions < 1 {
             return Err(fail("default_partitions", "must be at least 1".into()));
         }
-        if let Some((key, reason)) = self.swarm.problem() {
+        if let Some((key, reason)) = self.swarm.problem().or_else(|| self.web.problem()) {
             return Err(fail(key, reason));
         }
         for (key, why) in RESERVED_KAFKA_KEYS {

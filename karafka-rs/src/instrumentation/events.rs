@@ -327,6 +327,7 @@ pub struct ConsumerHook {
 
 /// Why a partition was paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PauseReason {
     /// Its buffer of fetched messages is full (bounded memory).
     Backpressure,
@@ -335,6 +336,8 @@ pub enum PauseReason {
     /// A message's retries are exhausted (or its dead letter write failed):
     /// it is fetched again to be written to the dead letter queue.
     DeadLetter,
+    /// A pause command (the Web UI's) holds it until a resume command.
+    Command,
 }
 
 impl PauseReason {
@@ -344,6 +347,7 @@ impl PauseReason {
             PauseReason::Backpressure => "backpressure",
             PauseReason::Retry => "retry",
             PauseReason::DeadLetter => "dead_letter",
+            PauseReason::Command => "command",
         }
     }
 }

@@ -122,6 +122,10 @@ impl Listener for StdoutListener {
                 "[{consumer_group}] Pausing {topic}/{partition} for {} ms; then dead-lettering offset {offset} again",
                 pause.as_millis()
             ),
+            PauseReason::Command => tracing::info!(
+                target: "karafka",
+                "[{consumer_group}] Pausing {topic}/{partition} at offset {offset}: paused by a command until resumed"
+            ),
         }
     }
 

@@ -6,10 +6,12 @@
 //!   worker pool), effects carried out with the partition client, events.
 //! - `turn`: one fetch-loop turn, shared by the server's listener and `TestApp`.
 //! - [`dlq`]: dead letter queue records.
+//! - `commands`: pause and resume requests (the Web UI's) for the fetch loops.
 
 pub(crate) mod activity;
 pub(crate) mod client;
 pub(crate) mod clock;
+pub(crate) mod commands;
 mod completions;
 pub mod core;
 mod dead_letter_writer;

@@ -2,10 +2,10 @@
 //! `TestApp` both run it, each with its own [`Source`] of messages.
 //!
 //! The order: collect what came back (finished jobs, dead letter
-//! acknowledgements) → dispatch new jobs → apply backpressure → resume what is
-//! due → poll, unless the buffers are full enough (then wait for a completion
-//! instead) → (while jobs run and nothing came) wait briefly for a
-//! completion → accept what was polled.
+//! acknowledgements) → pause and resume commands → dispatch new jobs → apply
+//! backpressure → resume what is due → poll, unless the buffers are full
+//! enough (then wait for a completion instead) → (while jobs run and nothing
+//! came) wait briefly for a completion → accept what was polled.
 
 use std::time::{Duration, Instant};
 
@@ -118,6 +118,7 @@ pub(crate) fn turn(
     accepting: bool,
 ) -> Turn {
     processor.collect_completions(source.client());
+    processor.apply_commands(source.client());
     if dispatching {
         processor.dispatch(source.client());
     }

@@ -51,6 +51,8 @@ impl ConsumerGroup {
 #[derive(Debug, Clone, Default)]
 pub struct Routes {
     groups: Vec<ConsumerGroup>,
+    /// Topics the framework itself needs (the Web UI's), declared with the routed ones.
+    internal: Vec<&'static str>,
 }
 
 impl Routes {
@@ -133,7 +135,12 @@ impl Routes {
         for group in &groups {
             check_single_initial_offset(group)?;
         }
-        Ok(Routes { groups })
+        let internal = if config.web.enabled {
+            crate::config::WebSettings::TOPICS.to_vec()
+        } else {
+            Vec::new()
+        };
+        Ok(Routes { groups, internal })
     }
 
     /// Only the consumer groups named in `names` (what Karafka's `server
@@ -193,6 +200,12 @@ impl Routes {
         for dlq in self.dead_letter_topics() {
             declared.entry(dlq).or_default();
         }
+        for name in &self.internal {
+            declared.entry(name).or_insert(Some(TopicConfig {
+                partitions: Some(1),
+                ..TopicConfig::default()
+            }));
+        }
         declared
             .into_iter()
             .map(|(name, config)| DeclaredTopic {
@@ -200,6 +213,12 @@ impl Routes {
                 config: config.unwrap_or_default(),
             })
             .collect()
+    }
+
+    /// These routes with the Web UI's topics declared too (what `web.enabled` does).
+    pub fn with_web_topics(mut self) -> Routes {
+        self.internal = crate::config::WebSettings::TOPICS.to_vec();
+        self
     }
 
     /// Every consumer group, in declaration order.

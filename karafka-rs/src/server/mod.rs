@@ -2,6 +2,7 @@
 //! thread per consumer group, signals, and graceful or forced shutdown.
 
 mod banner;
+pub(crate) mod control;
 mod health;
 mod run;
 mod supervision;
@@ -299,6 +300,8 @@ impl ShutdownSignals {
             _ = self.terminate.recv() => SignalRequest::Stop("SIGTERM"),
             _ = self.interrupt.recv() => SignalRequest::Stop("SIGINT"),
             _ = self.quiet.recv() => SignalRequest::Quiet,
+            _ = control::stop_requested() => SignalRequest::Stop("a stop command"),
+            _ = control::quiet_requested() => SignalRequest::Quiet,
         }
     }
 }

@@ -1,12 +1,12 @@
 //! The simulated world around the real processing core: members of a consumer
 //! group (each a `Core` with its own partition client), the partition logs and
 //! the committed offsets, jobs that run for a while and then succeed, fail,
-//! panic or mark, dead letter writes that are acknowledged late or fail, and a
-//! clock that moves only when the simulation says so. Each member's turn
+//! panic or mark, dead letter writes that are acknowledged late or fail, pause
+//! and resume commands, and a clock that moves only when the simulation says so. Each member's turn
 //! follows the fetch loop's order: collect, dispatch, backpressure, resume
 //! due, poll (unless the poll gate holds it back), accept.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -102,6 +102,12 @@ pub enum Action {
     Commit { member: usize },
     /// New messages arrive.
     Produce { partition: i32, count: i64 },
+    /// A pause (`hold: true`) or resume command for a partition of `member`.
+    Hold {
+        member: usize,
+        partition: i32,
+        hold: bool,
+    },
 }
 
 impl Action {
@@ -134,6 +140,11 @@ impl Action {
                     .collect(),
             },
             80..=91 => Action::Commit { member },
+            92..=95 => Action::Hold {
+                member,
+                partition: rng.below(setup.partitions as u64) as i32,
+                hold: rng.chance(50),
+            },
             _ => Action::Produce {
                 partition: rng.below(setup.partitions as u64) as i32,
                 count: rng.range(1, 10) as i64,
@@ -172,6 +183,8 @@ struct Assigned {
 struct Member {
     core: Core<Msg>,
     client: HashMap<i32, Assigned>,
+    /// Partitions a pause command holds.
+    held: HashSet<i32>,
     jobs: Vec<Job>,
     writes: Vec<Write>,
     /// Since when (ms) the poll gate has held polling back, across turns.
@@ -244,6 +257,11 @@ impl World {
             Action::Crash { member, to } => self.crash(member, &to),
             Action::Commit { member } => self.commit(member),
             Action::Produce { partition, count } => self.logs[partition as usize] += count,
+            Action::Hold {
+                member,
+                partition,
+                hold,
+            } => self.hold(member, partition, hold),
         }
         self.checker.check_committed();
     }
@@ -284,6 +302,28 @@ impl World {
         });
     }
 
+    /// As the fetch loop applies a pause or resume command at the start of a turn.
+    fn hold(&mut self, member: usize, partition: i32, hold: bool) {
+        let key = PartitionKey::new(topic(), partition);
+        let m = &mut self.members[member];
+        let owned = if hold {
+            m.core.hold(&key)
+        } else {
+            m.core.release(&key)
+        };
+        if owned != m.client.contains_key(&partition) {
+            self.checker.violation(format!(
+                "member {member}: the core answers {owned} for owning partition {partition}"
+            ));
+        }
+        if owned && hold {
+            m.held.insert(partition);
+        } else {
+            m.held.remove(&partition);
+        }
+        self.apply_effects(member);
+    }
+
     fn owner(&self, partition: i32) -> Option<usize> {
         self.members
             .iter()
@@ -317,6 +357,7 @@ impl World {
             }
         }
         self.members[member].core.revoke(&key);
+        self.members[member].held.remove(&partition);
         self.commit(member);
         if let Some(assigned) = self.members[member].client.remove(&partition) {
             self.checker.released(assigned.ownership);
@@ -517,6 +558,11 @@ impl World {
     /// Starts a job; returns whether it runs inline.
     fn start(&mut self, member: usize, start: Start<Msg>) -> bool {
         let partition = start.key.partition;
+        if self.members[member].held.contains(&partition) {
+            self.checker.violation(format!(
+                "member {member}: a job of held partition {partition} started"
+            ));
+        }
         let ownership = self.members[member]
             .client
             .get(&partition)
@@ -738,6 +784,7 @@ impl Member {
         Member {
             core: Core::new(routes, backoff),
             client: HashMap::new(),
+            held: HashSet::new(),
             jobs: Vec::new(),
             writes: Vec::new(),
             held_since: None,

@@ -9,7 +9,7 @@
 //! Inputs: [`Core::assign`], [`Core::revoke`], [`Core::fetched`],
 //! [`Core::dispatch`], [`Core::finished`], [`Core::dead_letter_written`],
 //! [`Core::apply_backpressure`], [`Core::poll_hold`], [`Core::resume_due`],
-//! [`Core::resume_failed`].
+//! [`Core::resume_failed`], [`Core::hold`], [`Core::release`].
 //! Effects collect until [`Core::take_effects`].
 
 mod effects;
@@ -111,7 +111,7 @@ impl<M: Offset, S> Core<M, S> {
             || self
                 .partitions
                 .values()
-                .any(|p| !p.buffer.is_empty() && p.retry.paused.is_none())
+                .any(|p| !p.buffer.is_empty() && p.retry.paused.is_none() && !p.hold.held)
     }
 
     /// Whether the partition is owned.
@@ -326,6 +326,30 @@ impl<M: Offset, S> Core<M, S> {
         if let Some(part) = self.partitions.get_mut(key) {
             steps::retry::resume_failed(part, offset, &self.backoff, now);
         }
+    }
+
+    /// Input: hold the partition (a pause command): no job starts and fetching
+    /// pauses until [`Core::release`]. Returns whether it is owned.
+    pub fn hold(&mut self, key: &PartitionKey) -> bool {
+        let Some(part) = self.partitions.get_mut(key) else {
+            return false;
+        };
+        steps::hold::hold(key, part, &mut self.effects);
+        true
+    }
+
+    /// Input: release a held partition (a resume command). Returns whether it is owned.
+    pub fn release(&mut self, key: &PartitionKey) -> bool {
+        let Some(part) = self.partitions.get_mut(key) else {
+            return false;
+        };
+        steps::hold::release(key, part, &mut self.effects);
+        true
+    }
+
+    /// Whether the partition is held (see [`Core::hold`]).
+    pub fn is_held(&self, key: &PartitionKey) -> bool {
+        self.partitions.get(key).is_some_and(|p| p.hold.held)
     }
 
     /// Forgets every partition (the consumer stops); returns their slots.

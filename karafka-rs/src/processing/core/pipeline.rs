@@ -6,12 +6,13 @@
 //! | When                 | Steps, in order                                                         |
 //! |----------------------|-------------------------------------------------------------------------|
 //! | messages fetched     | buffer at or after the head (older ones are replays)                    |
-//! | before a job         | retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → tick (when nothing is buffered) |
+//! | before a job         | hold (none while held) → retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → tick (when nothing is buffered) |
 //! | a batch finished     | offsets (store) → head moves → dead letter (count, narrow) → retry (pause, backoff) |
 //! | dead letter written  | offsets (store past it) → head moves; a failed write: retry (pause, backoff, write again) |
 //! | after dispatching    | backpressure (pause full buffers)                                       |
 //! | before polling       | backpressure (group-wide: wait for a job instead while buffers are full) |
-//! | time passes          | retry (seek back, resume) → backpressure (resume drained) → tick        |
+//! | time passes          | (nothing resumes while held) retry (seek back, resume) → backpressure (resume drained) → tick |
+//! | held, released       | hold (pause fetching; resume where it stopped)                          |
 
 use std::time::{Duration, Instant};
 
@@ -43,7 +44,7 @@ pub(crate) fn next_job<M: Offset, S>(
     now: Instant,
     out: &mut Vec<Effect<M>>,
 ) -> Option<Start<M>> {
-    if part.retry.paused.is_some() {
+    if part.hold.held || part.retry.paused.is_some() {
         return None;
     }
     if dead_letter::before_job(key, part, rules, out) {
@@ -154,6 +155,9 @@ pub(crate) fn due<M, S>(
     next_due: &mut Option<Duration>,
     out: &mut Vec<Effect<M>>,
 ) {
+    if part.hold.held {
+        return;
+    }
     retry::due(key, part, now, next_due, out);
     backpressure::due(key, part, rules, out);
     tick::due(&part.tick, now, next_due);

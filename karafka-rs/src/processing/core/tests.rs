@@ -352,3 +352,96 @@ fn a_failure_is_reported_at_the_message_it_failed_at() {
     );
     assert_eq!(ok(10, 14).failed_at(), None);
 }
+
+#[test]
+fn a_held_partition_starts_no_job_and_resumes_where_fetching_stopped() {
+    let mut core = core(rules(None, false));
+    let now = Instant::now();
+    core.assign(0, 0, (), now);
+    core.fetched(0, 0, core.epoch(), (0..3).map(Msg));
+    let (g, first, last, _) = start(&mut core, now).unwrap();
+    core.finished(&key(), g, ok(first, last), now);
+    effects(&mut core);
+    core.fetched(0, 0, core.epoch(), (3..5).map(Msg));
+
+    assert!(core.hold(&key()));
+    let paused = effects(&mut core);
+    assert!(
+        matches!(
+            paused[..],
+            [Effect::Pause {
+                offset: 5,
+                reason: PauseReason::Command,
+                ..
+            }]
+        ),
+        "fetching pauses after what was fetched"
+    );
+    assert!(start(&mut core, now).is_none(), "no job while held");
+    assert!(!core.is_busy(), "held messages keep no fetch loop busy");
+    core.resume_due(now + Duration::from_secs(60));
+    assert!(effects(&mut core).is_empty(), "nothing resumes while held");
+
+    assert!(core.release(&key()));
+    let resumed = effects(&mut core);
+    assert!(
+        matches!(resumed[..], [Effect::SeekAndResume { offset: 5, .. }]),
+        "fetching resumes where it stopped"
+    );
+    let (_, first, last, _) = start(&mut core, now).unwrap();
+    assert_eq!((first, last), (3, 4), "the held messages are consumed");
+    assert!(!core.hold(&PartitionKey::new("t", 9)), "not owned");
+}
+
+#[test]
+fn a_partition_held_during_a_retry_pause_resumes_when_released_and_due() {
+    let mut core = core(rules(None, false));
+    let now = Instant::now();
+    core.assign(0, 0, (), now);
+    core.fetched(0, 0, core.epoch(), (0..3).map(Msg));
+    let (g, first, last, _) = start(&mut core, now).unwrap();
+    core.finished(&key(), g, failed(first, last, None), now);
+    effects(&mut core);
+    core.hold(&key());
+    assert!(effects(&mut core).is_empty(), "already paused by the retry");
+    let later = now + Duration::from_secs(5);
+    core.resume_due(later);
+    assert!(
+        effects(&mut core).is_empty(),
+        "the retry waits for the release"
+    );
+    core.release(&key());
+    assert!(effects(&mut core).is_empty(), "the retry step resumes it");
+    core.resume_due(later);
+    assert!(matches!(
+        effects(&mut core)[..],
+        [Effect::SeekAndResume { offset: 0, .. }]
+    ));
+}
+
+#[test]
+fn a_partition_held_right_after_a_retry_seek_resumes_at_the_retried_offset() {
+    let mut core = core(rules(None, false));
+    let now = Instant::now();
+    core.assign(0, 0, (), now);
+    core.fetched(0, 0, core.epoch(), (0..3).map(Msg));
+    let (g, first, last, _) = start(&mut core, now).unwrap();
+    core.finished(&key(), g, failed(first, last, None), now);
+    effects(&mut core);
+    core.resume_due(now + Duration::from_secs(5));
+    effects(&mut core);
+    // Sought back to 0, nothing fetched again yet.
+    core.hold(&key());
+    assert!(matches!(
+        effects(&mut core)[..],
+        [Effect::Pause { offset: 0, .. }]
+    ));
+    core.release(&key());
+    assert!(
+        matches!(
+            effects(&mut core)[..],
+            [Effect::SeekAndResume { offset: 0, .. }]
+        ),
+        "not past the messages the failure dropped"
+    );
+}

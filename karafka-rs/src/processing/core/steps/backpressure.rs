@@ -44,9 +44,9 @@ pub(crate) fn gate_limit(rules: &Rules) -> usize {
 }
 
 /// Whether the partition's buffered messages count against the gate: a
-/// paused one takes no more messages.
+/// paused one takes no more messages, a held one consumes none.
 pub(crate) fn counts<M, S>(part: &Partition<M, S>) -> bool {
-    !part.backpressure.paused && part.retry.paused.is_none()
+    !part.backpressure.paused && part.retry.paused.is_none() && !part.hold.held
 }
 
 /// Decides whether the fetch loop polls now: `None` polls, `Some(wait)` waits

@@ -4,6 +4,7 @@
 
 pub(crate) mod backpressure;
 pub(crate) mod dead_letter;
+pub(crate) mod hold;
 pub(crate) mod offsets;
 pub(crate) mod retry;
 pub(crate) mod tick;
