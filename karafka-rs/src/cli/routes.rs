@@ -4,12 +4,19 @@ use super::style::table;
 use crate::routing::{Routes, Topic};
 
 /// One row per routed topic: group, topic, consumer, deserializer, then the
-/// route options that have a column (backend, dead letter queue).
+/// route options that have a column (backend, dead letter queue, filters,
+/// throttle, delay, expiry), leaving out an option no route sets (all `-`).
 pub(super) fn render(routes: &Routes) -> String {
+    let topics = || routes.groups().iter().flat_map(|group| group.topics.iter());
+    let columns: Vec<&(&str, fn(&Topic) -> String)> = Topic::COLUMNS
+        .iter()
+        .filter(|(_, cell)| topics().any(|topic| cell(topic) != "-"))
+        .collect();
     let rows: Vec<Vec<String>> = routes
         .groups()
         .iter()
         .flat_map(|group| {
+            let columns = &columns;
             group.topics.iter().map(move |topic| {
                 let name = if topic.active {
                     topic.name.to_string()
@@ -22,14 +29,14 @@ pub(super) fn render(routes: &Routes) -> String {
                     topic.consumer_name.to_owned(),
                     topic.deserializer_name.clone(),
                 ];
-                let options = Topic::COLUMNS.iter().map(|(_, cell)| cell(topic));
+                let options = columns.iter().map(|(_, cell)| cell(topic));
                 fixed.into_iter().chain(options).collect()
             })
         })
         .collect();
     let headers: Vec<&str> = ["GROUP", "TOPIC", "CONSUMER", "DESERIALIZER"]
         .into_iter()
-        .chain(Topic::COLUMNS.iter().map(|(header, _)| *header))
+        .chain(columns.iter().map(|(header, _)| *header))
         .collect();
     table(&headers, &rows)
 }

@@ -40,7 +40,8 @@ mod swarm;
 pub use events::{
     AppStatus, AppStatusChanged, ConsumerConsume, ConsumerConsumed, ConsumerConsumingPause,
     ConsumerConsumingRetry, ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, ErrorType,
-    Event, EventKind, FetchLoop, FetchLoopReceived, PartitionStatistics, Partitions, PauseReason,
+    Event, EventKind, FetchLoop, FetchLoopReceived, FilteringDropped, FilteringPaused,
+    PartitionStatistics, Partitions, PauseReason,
     ProcessNoticeSignal, ProducerDelivered, Rebalance, ResponderResponded, Statistics,
     SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted,
 };
@@ -260,7 +261,7 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::from_name(kind.name()), Some(*kind));
         }
-        assert_eq!(EventKind::COUNT, 25);
+        assert_eq!(EventKind::COUNT, 27);
     }
 
     #[test]

@@ -107,6 +107,22 @@ impl Listener for StdoutListener {
         }
     }
 
+    fn on_filtering_dropped(&self, event: &super::FilteringDropped) {
+        tracing::info!(
+            target: "karafka",
+            "[{}] Filter {} dropped {} message(s) of {}/{} (offsets {:?}), counted as consumed",
+            event.consumer_group, event.filter, event.offsets.len(), event.topic, event.partition, event.offsets
+        );
+    }
+
+    fn on_filtering_paused(&self, event: &super::FilteringPaused) {
+        tracing::debug!(
+            target: "karafka",
+            "[{}] Filter {} holds {}/{} back for {} ms, from offset {}",
+            event.consumer_group, event.filter, event.topic, event.partition, event.pause.as_millis(), event.offset
+        );
+    }
+
     fn on_consumer_consuming_retry(&self, event: &ConsumerConsumingRetry) {
         let ConsumerConsumingRetry {
             consumer_group,

@@ -3,6 +3,7 @@
 
 pub mod deserializers;
 pub mod payload_type;
+mod offset;
 mod raw;
 mod topic_partition;
 
@@ -11,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use crate::error::{Error, Result};
 use deserializers::Deserializer;
 pub(crate) use raw::FetchLease;
+pub use offset::Offset;
 pub use raw::{Header, RawMessage};
 pub use topic_partition::TopicPartition;
 

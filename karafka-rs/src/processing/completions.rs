@@ -56,9 +56,11 @@ impl Processor {
             Outcome::Ticked(..) => Finished::Ticked,
         };
         let attempt = ctx.attempt();
+        let requests = ctx.take_requests();
         let current = {
             let mut state = self.lock();
             let now = self.shared.clock.now();
+            state.core.requested(&key, generation, requests);
             match state.core.finished(&key, generation, finished, now) {
                 Some(slot) => {
                     slot.instance = Some((instance, ctx));
@@ -263,6 +265,7 @@ impl Processor {
                 }
             }
             Effect::WriteDeadLetter(letter) => self.write_dead_letter(letter),
+            Effect::Filtered(filtered) => self.report_filtered(filtered),
         }
     }
 

@@ -13,6 +13,7 @@ pub(crate) mod clock;
 mod completions;
 pub mod core;
 mod dead_letter_writer;
+mod filtered;
 pub mod dlq;
 mod hooks;
 pub(crate) mod job;

@@ -27,6 +27,7 @@ karafka::routes! {
     consumer_group catalog {
         topic products {
             consumer: LoggingConsumer,
+            backend: inline,
             config: { partitions: 3, "retention.ms": 3600000 },
         }
         topic prices {
@@ -37,6 +38,7 @@ karafka::routes! {
         }
     }
     consumer_group audit {
+        backend: inline,
         topic audit_log { consumer: LoggingConsumer }
     }
 }

@@ -8,11 +8,15 @@
 //! 5. committed offsets never move backwards (nor stored ones within an ownership);
 //! 6. a message goes to the dead letter queue only after exactly
 //!    `max_retries + 1` failed attempts of its own, and a message that
-//!    succeeded is never dead-lettered.
+//!    succeeded is never dead-lettered;
+//! 7. a message is skipped only when a filter dropped it and reported so
+//!    (a dropped message counts as processed for 1.); after a consumer's
+//!    seek the next job starts there; no job of a partition its consumer
+//!    paused starts before the pause ends or a tick resumes it.
 
 use std::collections::{HashMap, HashSet};
 
-use karafka::processing::core::Finished;
+use karafka::processing::core::{Finished, PauseFor, Requests};
 
 /// What the checker knows of one ownership (a partition held by one member
 /// from its assignment until its revocation or crash).
@@ -25,6 +29,10 @@ struct Ownership {
     stored: Option<i64>,
     own_failures: HashMap<i64, u32>,
     succeeded: HashSet<i64>,
+    /// Offsets a filter dropped (and reported).
+    dropped: HashSet<i64>,
+    /// Paused by its consumer until then (ms; `u64::MAX`: until resumed).
+    paused_until: u64,
 }
 
 /// Records what happened and the first invariant broken.
@@ -83,6 +91,8 @@ impl Checker {
                 stored: None,
                 own_failures: HashMap::new(),
                 succeeded: HashSet::new(),
+                dropped: HashSet::new(),
+                paused_until: 0,
             },
         );
     }
@@ -126,6 +136,7 @@ impl Checker {
         partition: i32,
         offsets: &[i64],
         busy: bool,
+        now_ms: u64,
     ) {
         let Some(id) = self.live(ownership, partition, "a job started") else {
             return;
@@ -135,21 +146,54 @@ impl Checker {
                 "two jobs of partition {partition} in flight at once"
             ));
         }
-        let (expected, start) = (self.ownerships[&id].expected, self.ownerships[&id].start);
-        if offsets.windows(2).any(|w| w[1] != w[0] + 1) {
+        let o = &self.ownerships[&id];
+        let (expected, start) = (o.expected, o.start);
+        let skipped = |from: i64, to: i64| (from..to).find(|offset| !o.dropped.contains(offset));
+        if let Some(gap) = offsets.windows(2).find(|w| w[1] <= w[0]) {
             self.violation(format!(
-                "batch {offsets:?} of partition {partition} is not in offset order"
+                "batch {offsets:?} of partition {partition} is not in offset order at {gap:?}"
             ));
         }
-        if offsets[0] != expected {
+        if let Some(missing) = offsets.windows(2).find_map(|w| skipped(w[0] + 1, w[1])) {
+            self.violation(format!(
+                "batch {offsets:?} of partition {partition} skips {missing}, which no filter dropped"
+            ));
+        }
+        if offsets[0] < expected || skipped(expected, offsets[0]).is_some() {
             self.violation(format!(
                 "partition {partition}: a job starts at {} where {expected} was next (ownership from {start})",
                 offsets[0]
             ));
         }
+        let paused_until = self.ownerships[&id].paused_until;
+        if now_ms < paused_until {
+            self.violation(format!(
+                "partition {partition}: a job starts at {now_ms} ms while its consumer paused it until {paused_until} ms"
+            ));
+        }
     }
 
-    pub fn job_finished(&mut self, ownership: u64, done: &Finished, current: bool) {
+    /// A filter dropped `offsets`: they count as processed.
+    pub fn dropped(&mut self, ownership: Option<u64>, partition: i32, offsets: &[i64]) {
+        let Some(id) = self.live(ownership, partition, "a filter dropped messages") else {
+            return;
+        };
+        for &offset in offsets {
+            self.processed(partition, offset);
+        }
+        if let Some(o) = self.ownerships.get_mut(&id) {
+            o.dropped.extend(offsets);
+        }
+    }
+
+    pub fn job_finished(
+        &mut self,
+        ownership: u64,
+        done: &Finished,
+        requests: &Requests,
+        current: bool,
+        now_ms: u64,
+    ) {
         let Finished::Consumed {
             first,
             last,
@@ -157,6 +201,11 @@ impl Checker {
             result,
         } = done
         else {
+            if let Some(o) = self.ownerships.get_mut(&ownership).filter(|_| current) {
+                if requests.resume {
+                    o.paused_until = 0;
+                }
+            }
             return;
         };
         let (first, last) = (*first, *last);
@@ -189,6 +238,18 @@ impl Checker {
         let o = self.ownerships.get_mut(&ownership).expect("checked above");
         o.succeeded.extend(first..done_upto);
         o.expected = done_upto;
+        if result.is_ok() {
+            if let Some(seek) = requests.seek {
+                // Consumed again from there, as its consumer asked.
+                o.expected = seek;
+                o.succeeded.retain(|offset| *offset < seek);
+            }
+            o.paused_until = match requests.pause {
+                Some(PauseFor::Duration(pause)) => now_ms + pause.as_millis() as u64,
+                Some(PauseFor::UntilResumed) => u64::MAX,
+                None => 0,
+            };
+        }
         if let Err(failure) = result {
             let resume = done_upto;
             let culprit = failure

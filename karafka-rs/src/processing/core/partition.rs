@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::steps::{backpressure, dead_letter, offsets, retry, tick};
+use super::steps::{backpressure, control, dead_letter, filtering, offsets, retry, tick};
 
 /// One owned topic-partition. `S` is the driver's slot (its consumer
 /// instance); the core never looks inside it.
@@ -29,6 +29,8 @@ pub struct Partition<M, S> {
     pub(crate) dead_letter: dead_letter::State,
     pub(crate) backpressure: backpressure::State,
     pub(crate) tick: tick::State,
+    pub(crate) control: control::State,
+    pub(crate) filtering: filtering::State<M>,
     /// The driver's data for this partition.
     pub(crate) slot: S,
 }
@@ -48,6 +50,8 @@ impl<M, S> Partition<M, S> {
             dead_letter: dead_letter::State::default(),
             backpressure: backpressure::State::default(),
             tick: tick::State::default(),
+            control: control::State::default(),
+            filtering: filtering::State::default(),
             slot,
         }
     }
