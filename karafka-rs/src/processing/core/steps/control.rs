@@ -117,7 +117,9 @@ fn release<M, S>(key: &PartitionKey, part: &mut Partition<M, S>, out: &mut Vec<E
     let Some(held) = part.control.held.take() else {
         return;
     };
-    if part.head.is_none_or(|head| head > held.from) && !part.job {
+    // Only a tick can run meanwhile: a consume job never overlaps a hold from
+    // before its batch, so moving the head back loses nothing.
+    if part.head.is_none_or(|head| head > held.from) {
         part.head = Some(held.from);
         part.retry.failed = part.dead_letter.moved_to(held.from);
     }
