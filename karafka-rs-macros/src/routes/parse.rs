@@ -477,6 +477,9 @@ fn variant(input: ParseStream, option: &str, values: &[(String, String)]) -> Res
 /// Parses an integer literal of at least `min` for `option`, unsuffixed or with
 /// `suffix`, into a `suffix`-suffixed literal.
 fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<LitInt> {
+    if !input.peek(LitInt) {
+        return Err(input.error(format!("`{option}` takes an integer literal")));
+    }
     let lit: LitInt = input.parse()?;
     if !lit.suffix().is_empty() && lit.suffix() != suffix {
         let message = format!(
