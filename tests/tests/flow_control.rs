@@ -128,7 +128,8 @@ impl Consumer for Long {
     }
 }
 
-/// Keeps its first batch and marks it again in the next one.
+/// Keeps its first batch (offset 0) and marks it again in each later one:
+/// fine while 1 is stored (nothing moves back), refused once 2 is.
 #[derive(Default)]
 struct Remarking {
     kept: Option<Messages<serde_json::Value>>,
@@ -278,7 +279,7 @@ async fn revoked_turns_true_inside_a_running_job_when_its_partition_is_taken_awa
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mark_as_consumed_refuses_a_message_older_than_the_stored_offset() {
     let (_broker, brokers) = broker().await;
-    produce_sequence(&brokers, "remarks", 1, 2).await;
+    produce_sequence(&brokers, "remarks", 1, 3).await;
     let server = app_on(&brokers, "remarking", |_| {}).spawn().await.unwrap();
     let done = eventually(Duration::from_secs(30), || {
         !MARK_ERRORS.lock().unwrap().is_empty()
@@ -288,7 +289,7 @@ async fn mark_as_consumed_refuses_a_message_older_than_the_stored_offset() {
     let errors = MARK_ERRORS.lock().unwrap().clone();
     assert!(done, "no error");
     assert!(
-        errors[0].contains("remarks/0@0") && errors[0].contains("offset 1 is already stored"),
+        errors[0].contains("remarks/0@0") && errors[0].contains("offset 2 is already stored"),
         "{errors:?}"
     );
 }
