@@ -210,7 +210,10 @@ async fn pause_holds_the_partition_for_its_duration_then_consumption_goes_on() {
     assert_eq!(offsets, vec![0, 1, 2]);
     for pair in seen.windows(2) {
         let gap = pair[1].1 - pair[0].1;
-        assert!(gap >= Duration::from_millis(1_500), "{gap:?} between batches");
+        assert!(
+            gap >= Duration::from_millis(1_500),
+            "{gap:?} between batches"
+        );
     }
     let pauses = events.matching(|e| match e {
         Event::ConsumerConsumingPause(e) if e.reason == PauseReason::Consumer => e.timeout,

@@ -250,10 +250,7 @@ async fn expire_in_skips_and_reports_messages_older_than_that_and_commits_past_t
     })
     .await;
     produce_sequence(&brokers, "perishable", 1, 3).await;
-    let fresh = eventually(Duration::from_secs(30), || {
-        FRESH.lock().unwrap().len() == 3
-    })
-    .await;
+    let fresh = eventually(Duration::from_secs(30), || FRESH.lock().unwrap().len() == 3).await;
     server.stop().await.unwrap();
     assert!(expired && fresh, "consumed {:?}", FRESH.lock().unwrap());
     assert_eq!(*FRESH.lock().unwrap(), vec![5, 6, 7]);

@@ -110,9 +110,7 @@ impl Parse for Throttle {
             let key = option_key(&body, "throttle", THROTTLE_OPTIONS)?;
             match key.to_string().as_str() {
                 "limit" => set_once(&mut limit, &key, || integer(&body, "limit", "u32", 1))?,
-                _ => set_once(&mut interval, &key, || {
-                    integer(&body, "interval", "u64", 1)
-                })?,
+                _ => set_once(&mut interval, &key, || integer(&body, "interval", "u64", 1))?,
             }
             if !body.is_empty() {
                 body.parse::<Token![,]>()?;

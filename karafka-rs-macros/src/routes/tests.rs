@@ -349,5 +349,8 @@ fn flow_options_are_emitted_as_filter_specs_throttling_and_milliseconds() {
             expire_in: ::core::option::Option::Some(60000u64),
         },
     );
-    assert_contains(&expansion, quote! { delay_by: ::core::option::Option::Some(2000u64) });
+    assert_contains(
+        &expansion,
+        quote! { delay_by: ::core::option::Option::Some(2000u64) },
+    );
 }

@@ -22,4 +22,3 @@ pub enum PauseFor {
     /// Until a later `resume` (from a `tick`).
     UntilResumed,
 }
-

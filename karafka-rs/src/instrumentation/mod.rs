@@ -41,9 +41,8 @@ pub use events::{
     AppStatus, AppStatusChanged, ConsumerConsume, ConsumerConsumed, ConsumerConsumingPause,
     ConsumerConsumingRetry, ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, ErrorType,
     Event, EventKind, FetchLoop, FetchLoopReceived, FilteringDropped, FilteringPaused,
-    PartitionStatistics, Partitions, PauseReason,
-    ProcessNoticeSignal, ProducerDelivered, Rebalance, ResponderResponded, Statistics,
-    SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted,
+    PartitionStatistics, Partitions, PauseReason, ProcessNoticeSignal, ProducerDelivered,
+    Rebalance, ResponderResponded, Statistics, SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted,
 };
 pub use metrics::{Liveness, MetricsListener, MetricsServer};
 pub use proctitle::ProctitleListener;

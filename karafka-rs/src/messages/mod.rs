@@ -2,8 +2,8 @@
 //! payload, and [`Messages`], a batch from one partition with its metadata.
 
 pub mod deserializers;
-pub mod payload_type;
 mod offset;
+pub mod payload_type;
 mod raw;
 mod topic_partition;
 
@@ -11,8 +11,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, Result};
 use deserializers::Deserializer;
-pub(crate) use raw::FetchLease;
 pub use offset::Offset;
+pub(crate) use raw::FetchLease;
 pub use raw::{Header, RawMessage};
 pub use topic_partition::TopicPartition;
 

@@ -149,7 +149,10 @@ impl Checker {
         let o = &self.ownerships[&id];
         let (expected, start) = (o.expected, o.start);
         let skipped = |from: i64, to: i64| (from..to).find(|offset| !o.dropped.contains(offset));
-        let unordered = offsets.windows(2).find(|w| w[1] <= w[0]).map(<[i64]>::to_vec);
+        let unordered = offsets
+            .windows(2)
+            .find(|w| w[1] <= w[0])
+            .map(<[i64]>::to_vec);
         let missing = offsets.windows(2).find_map(|w| skipped(w[0] + 1, w[1]));
         let late = offsets[0] < expected || skipped(expected, offsets[0]).is_some();
         if let Some(gap) = unordered {

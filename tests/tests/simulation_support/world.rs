@@ -397,8 +397,7 @@ impl World {
             if let Some(i) = m.jobs.iter().position(|j| j.finish_at == at) {
                 let job = m.jobs.remove(i);
                 let key = PartitionKey::new(topic(), job.partition);
-                m.core
-                    .requested(&key, job.generation, job.requests.clone());
+                m.core.requested(&key, job.generation, job.requests.clone());
                 let current = m
                     .core
                     .finished(&key, job.generation, job.done.clone(), now)
@@ -631,13 +630,23 @@ impl World {
         let now = WALL_START_MS + self.now_ms as i64;
         for message in batch {
             let age = now - message.1;
-            if self.setup.flow.delay_by.is_some_and(|delay| age < delay as i64) {
+            if self
+                .setup
+                .flow
+                .delay_by
+                .is_some_and(|delay| age < delay as i64)
+            {
                 self.checker.violation(format!(
                     "partition {partition}: {} consumed {age} ms old, before its delay",
                     message.0
                 ));
             }
-            if self.setup.flow.expire_in.is_some_and(|ttl| age > ttl as i64) {
+            if self
+                .setup
+                .flow
+                .expire_in
+                .is_some_and(|ttl| age > ttl as i64)
+            {
                 self.checker.violation(format!(
                     "partition {partition}: {} consumed {age} ms old, expired",
                     message.0

@@ -141,7 +141,10 @@ fn throttle_holds_what_is_over_the_limit_until_the_window_opens() {
     )));
     core.finished(&key(), generation, ok(0, 2), now);
     fetch(&mut core, 3..10);
-    assert!(start(&mut core, now).is_none(), "held: fetched messages wait");
+    assert!(
+        start(&mut core, now).is_none(),
+        "held: fetched messages wait"
+    );
     let later = now + Duration::from_millis(999);
     assert_eq!(core.resume_due(later), Some(Duration::from_millis(1)));
     let opened = now + Duration::from_millis(1_000);

@@ -12,11 +12,11 @@
 //! Effects collect until [`Core::take_effects`].
 
 mod effects;
+#[cfg(test)]
+mod flow_tests;
 mod partition;
 mod pipeline;
 mod steps;
-#[cfg(test)]
-mod flow_tests;
 #[cfg(test)]
 mod tests;
 
@@ -24,12 +24,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use crate::consumer::{PauseFor, Requests};
+pub use crate::filtering::{DelayBy, ExpireIn, Filter, FilterBatch, Throttle};
 pub use effects::{
     Backoff, DeadLetter, Effect, Failure, Filtered, Finished, Offset, PartitionKey, PauseReason,
     Rules, Start, Work,
 };
-pub use crate::consumer::{PauseFor, Requests};
-pub use crate::filtering::{DelayBy, ExpireIn, Filter, FilterBatch, Throttle};
 pub use partition::Partition;
 
 /// A route as the core knows it: its topic and the rules it follows.
@@ -130,6 +130,15 @@ impl<M: Offset, S> Core<M, S> {
         {
             part.control.requested = requests;
         }
+    }
+
+    /// When each partition held back for a while (a consumer's timed pause, a
+    /// filter's hold) is due to go on; a pause until resumed is not listed.
+    pub fn held_until(&self) -> Vec<(PartitionKey, Instant)> {
+        self.partitions
+            .iter()
+            .filter_map(|(key, part)| Some((key.clone(), part.control.held?.until?)))
+            .collect()
     }
 
     /// Whether the partition is held back (paused by its consumer or a filter).
@@ -255,8 +264,7 @@ impl<M: Offset, S> Core<M, S> {
                 continue;
             }
             let rules = &self.routes[part.route].rules;
-            if let Some(job) =
-                pipeline::next_job(key, part, rules, now, unix_ms, &mut self.effects)
+            if let Some(job) = pipeline::next_job(key, part, rules, now, unix_ms, &mut self.effects)
             {
                 started += 1;
                 start(&mut part.slot, job, part.route);

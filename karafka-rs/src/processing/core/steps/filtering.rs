@@ -9,9 +9,9 @@
 use std::time::Instant;
 
 use super::super::effects::{Effect, Filtered, Offset, PartitionKey, PauseReason, Rules};
-use crate::filtering::{Filter, FilterBatch, Hold};
 use super::super::partition::Partition;
 use super::{control, offsets};
+use crate::filtering::{Filter, FilterBatch, Hold};
 
 /// What the filtering step keeps per partition.
 pub(crate) struct State<M> {
@@ -80,7 +80,16 @@ pub(crate) fn before_job<M: Offset, S>(
     let first = batch[0].offset();
     let end = batch[batch.len() - 1].offset() + 1;
     let from = hold.map_or(end, |h| h.from);
-    report(key, part, &batch, &dropped_by, from, hold.zip(held_by), now, out);
+    report(
+        key,
+        part,
+        &batch,
+        &dropped_by,
+        from,
+        hold.zip(held_by),
+        now,
+        out,
+    );
     let kept: Vec<M> = batch
         .into_iter()
         .zip(dropped)
