@@ -59,7 +59,10 @@ karafka::routes! {
     }
 }
 
-fn filter_pauses(app: TestApp) -> (TestApp, std::sync::Arc<Mutex<Vec<(&'static str, i64)>>>) {
+/// The `filtering.paused` events seen: (filter, offset it resumes from).
+type Pauses = std::sync::Arc<Mutex<Vec<(&'static str, i64)>>>;
+
+fn filter_pauses(app: TestApp) -> (TestApp, Pauses) {
     let pauses = std::sync::Arc::new(Mutex::new(Vec::new()));
     let sink = pauses.clone();
     let app = app.listener(move |event: &Event| {

@@ -3,12 +3,15 @@
 use super::style::table;
 use crate::routing::{Routes, Topic};
 
+/// An option column of the table: its header and how a topic's cell reads.
+type Column = (&'static str, fn(&Topic) -> String);
+
 /// One row per routed topic: group, topic, consumer, deserializer, then the
 /// route options that have a column (backend, dead letter queue, filters,
 /// throttle, delay, expiry), leaving out an option no route sets (all `-`).
 pub(super) fn render(routes: &Routes) -> String {
     let topics = || routes.groups().iter().flat_map(|group| group.topics.iter());
-    let columns: Vec<&(&str, fn(&Topic) -> String)> = Topic::COLUMNS
+    let columns: Vec<&Column> = Topic::COLUMNS
         .iter()
         .filter(|(_, cell)| topics().any(|topic| cell(topic) != "-"))
         .collect();
