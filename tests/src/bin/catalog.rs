@@ -34,6 +34,7 @@ karafka::routes! {
             consumer: LoggingConsumer,
             backend: worker_pool,
             dead_letter_queue: { topic: "prices_dlq", max_retries: 2 },
+            throttle: { limit: 500, interval: 1000 },
             config: { partitions: 3 },
         }
     }
