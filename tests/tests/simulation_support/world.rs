@@ -406,8 +406,8 @@ impl World {
                     .job_finished(job.ownership, &job.done, &job.requests, current, at);
                 self.note(|| {
                     format!(
-                        "member {member}: job of partition {} finished: {:?} (current: {current})",
-                        job.partition, job.done
+                        "member {member}: job of partition {} finished: {:?} asking {:?} (current: {current})",
+                        job.partition, job.done, job.requests
                     )
                 });
             } else if let Some(i) = m.writes.iter().position(|w| w.finish_at == at) {

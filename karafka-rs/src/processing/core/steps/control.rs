@@ -38,6 +38,9 @@ pub(crate) fn hold<M, S>(
 ) {
     part.buffer.clear();
     part.backpressure.paused = false;
+    // Only a failed seek (`resume_failed`) can have left a retry pending here
+    // (a failed batch holds every job back): the hold's own seek replaces it.
+    part.retry.paused = None;
     part.control.held = Some(held);
     if let Some(reason) = reason {
         out.push(Effect::Pause {
