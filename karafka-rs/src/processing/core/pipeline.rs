@@ -11,6 +11,7 @@
 //! | a tick finished      | control (pause, resume)                                                 |
 //! | dead letter written  | offsets (store past it) → head moves                                    |
 //! | after dispatching    | backpressure (pause full buffers)                                       |
+//! | before polling       | backpressure (group-wide: wait for a job instead while buffers are full) |
 //! | time passes          | control (end due holds) → retry (seek back, resume) → backpressure (resume drained) → tick |
 
 use std::time::{Duration, Instant};
