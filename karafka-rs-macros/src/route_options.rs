@@ -14,7 +14,7 @@
 //! /// Its doc line.
 //! name: RuntimeType {
 //!     dsl: bool | integer(<int type>, <minimum>) | variant(<dsl> = <Variant>, ...)
-//!        | dead_letter_queue | topic_config,
+//!        | dead_letter_queue | topic_config | filters | throttle,
 //!     on: [group, topic],                      // where the DSL accepts it
 //!     resolved: <Type> = |option, config| <expr>, // the Topic field, from the merged Option and &Config
 //!     column: "<HEADER>" = |value| <String>,   // optional: a column of `routes`
@@ -83,5 +83,33 @@ route_options! {
         dsl: topic_config,
         on: [topic],
         resolved: Option<TopicConfig> = |option, _config| option,
+    }
+    /// Filter types (`[A, B]`) each batch runs through before its consumer sees it.
+    filters: Filters {
+        dsl: filters,
+        on: [group, topic],
+        resolved: Filters = |option, _config| option.unwrap_or_default(),
+        column: "FILTERS" = |filters| filters.names(),
+    }
+    /// At most `limit` messages per `interval` ms per partition (pausing, never sleeping).
+    throttle: Throttling {
+        dsl: throttle,
+        on: [group, topic],
+        resolved: Option<Throttling> = |option, _config| option,
+        column: "THROTTLE" = |throttle| throttle.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+    }
+    /// Milliseconds a message must be old before it is consumed (delayed topics).
+    delay_by: u64 {
+        dsl: integer(u64, 1),
+        on: [group, topic],
+        resolved: Option<Duration> = |option, _config| option.map(Duration::from_millis),
+        column: "DELAY BY" = |delay| millis(*delay),
+    }
+    /// Milliseconds after which a message is skipped (reported) instead of consumed.
+    expire_in: u64 {
+        dsl: integer(u64, 1),
+        on: [group, topic],
+        resolved: Option<Duration> = |option, _config| option.map(Duration::from_millis),
+        column: "EXPIRE IN" = |expire| millis(*expire),
     }
 }

@@ -66,7 +66,7 @@ impl Consumer for RatingsConsumer {
                 out_of_20: rating.stars * 2.0,
             };
             ctx.respond_with::<ScaledResponder>(&scaled).await?;
-            ctx.mark_as_consumed(message);
+            ctx.mark_as_consumed(message)?;
         }
         Ok(())
     }

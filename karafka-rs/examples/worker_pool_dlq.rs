@@ -51,7 +51,7 @@ impl Consumer for OrdersConsumer {
                 .into());
             }
             // Progress is kept across a later failure of the same batch.
-            ctx.mark_as_consumed(message);
+            ctx.mark_as_consumed(message)?;
             PROCESSED.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())

@@ -145,6 +145,18 @@ pub enum Error {
         /// Every registered event name.
         known: String,
     },
+    /// `Context::mark_as_consumed` was given a message older than what is stored.
+    #[error("cannot mark {topic}/{partition}@{offset} as consumed: offset {stored} is already stored, and stored offsets never move back")]
+    MarkBehindStored {
+        /// Topic of the message.
+        topic: String,
+        /// Partition of the message.
+        partition: i32,
+        /// Offset of the message.
+        offset: i64,
+        /// The offset stored for the partition.
+        stored: i64,
+    },
     /// User code (a consumer hook) failed or panicked.
     #[error("{0}")]
     User(BoxError),

@@ -113,7 +113,7 @@
 //! 6. `producer`: one idempotent librdkafka producer
 //! 7. `current_app`: the process's current app and its shared producer
 //! 8. `responders`: typed producers
-//! 9. `consumer`: the `Consumer` trait and the `Context` of each call
+//! 9. `consumer`, `filtering`: the `Consumer` trait and the `Context` of each call; the `Filter` trait and the built-in filters
 //! 10. `routing`: routes, their options, and the registry they resolve to
 //! 11. `app`: `App`, configuration, routes and listeners as plain data
 //! 12. `processing`: per-partition executors, jobs, the worker pool
@@ -137,6 +137,7 @@ mod consumer;
 mod current_app;
 pub mod embedded;
 mod error;
+pub mod filtering;
 pub mod instrumentation;
 pub mod logging;
 pub mod messages;
@@ -163,6 +164,7 @@ pub use cli::EXIT_TOPICS_CHANGED;
 pub use config::{Backend, Config, InitialOffset};
 pub use consumer::{Consumer, Context};
 pub use error::{BoxError, Error, Result};
+pub use filtering::{Filter, FilterBatch};
 pub use instrumentation::{
     Event, EventKind, Listener, MetricsListener, Monitor, ProctitleListener, StdoutListener,
 };
@@ -183,6 +185,7 @@ pub mod __private {
     pub use crate::routing::definition::{
         ConsumerGroupDef, DeadLetterQueue, RouteOptions, RouteSource, TopicConfig, TopicDef,
     };
+    pub use crate::routing::{FilterSpec, Filters, Throttling};
     pub use inventory;
     pub use std::sync::OnceLock;
 

@@ -96,7 +96,7 @@ impl Consumer for Superstitious {
             if order.id == 13 {
                 return Err("not order 13".into());
             }
-            ctx.mark_as_consumed(message);
+            ctx.mark_as_consumed(message)?;
             SEEN.lock().unwrap().push((
                 "superstitious",
                 message.partition(),

@@ -75,16 +75,16 @@ fn env_flag_switches_the_environment_for_every_command() {
 }
 
 #[test]
-fn routes_prints_group_topic_consumer_deserializer_backend_and_dlq() {
+fn routes_prints_group_topic_consumer_deserializer_backend_dlq_and_the_options_set() {
     let dir = app_dir("");
     let (code, out, err) = catalog(dir.path(), &["routes"]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert_eq!(
         out,
-        "GROUP    TOPIC      CONSUMER         DESERIALIZER  BACKEND      DEAD LETTER QUEUE\n\
-         catalog  products   LoggingConsumer  Json          inline       -\n\
-         catalog  prices     LoggingConsumer  Json          worker_pool  prices_dlq after 2 retries\n\
-         audit    audit_log  LoggingConsumer  Json          inline       -\n"
+        "GROUP    TOPIC      CONSUMER         DESERIALIZER  BACKEND      DEAD LETTER QUEUE           THROTTLE\n\
+         catalog  products   LoggingConsumer  Json          inline       -                           -\n\
+         catalog  prices     LoggingConsumer  Json          worker_pool  prices_dlq after 2 retries  500 per 1000 ms\n\
+         audit    audit_log  LoggingConsumer  Json          inline       -                           -\n"
     );
 }
 

@@ -38,7 +38,7 @@ impl Consumer for Readings {
         for message in &messages {
             *SEEN.lock().unwrap().entry(message.offset()).or_default() += 1;
             message.payload()?;
-            ctx.mark_as_consumed(message);
+            ctx.mark_as_consumed(message)?;
         }
         Ok(())
     }

@@ -36,7 +36,7 @@ impl Consumer for Picky {
                 POISON_ATTEMPTS.fetch_add(1, Ordering::SeqCst);
                 return Err("cannot digest this one".into());
             }
-            ctx.mark_as_consumed(message);
+            ctx.mark_as_consumed(message)?;
             let mut done = DONE.lock().unwrap();
             done.push((message.partition(), message.offset()));
         }

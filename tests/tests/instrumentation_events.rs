@@ -92,6 +92,7 @@ impl Consumer for SlowPool {
 
 karafka::routes! {
     consumer_group events_flow {
+        backend: inline,
         max_messages: 10,
         topic plain { consumer: Plain }
         topic ticking { consumer: Ticking, tick_interval: 100 }

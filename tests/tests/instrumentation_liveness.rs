@@ -33,6 +33,7 @@ impl Consumer for Staller {
 
 karafka::routes! {
     consumer_group stuck {
+        backend: inline,
         topic stalls { consumer: Staller, deserializer: karafka::deserializers::Utf8 }
     }
 }

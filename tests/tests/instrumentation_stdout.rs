@@ -42,13 +42,21 @@ impl Consumer for Broken {
 
 karafka::routes! {
     consumer_group logged {
-        topic inline_topic { consumer: Echo, deserializer: karafka::deserializers::Utf8 }
+        topic inline_topic {
+            consumer: Echo,
+            deserializer: karafka::deserializers::Utf8,
+            backend: inline,
+        }
         topic pool_topic {
             consumer: Echo,
             deserializer: karafka::deserializers::Utf8,
             backend: worker_pool,
         }
-        topic broken { consumer: Broken, deserializer: karafka::deserializers::Utf8 }
+        topic broken {
+            consumer: Broken,
+            deserializer: karafka::deserializers::Utf8,
+            backend: inline,
+        }
     }
 }
 

@@ -70,7 +70,7 @@ impl Consumer for Marking {
                 return Err("transient failure at offset 5".into());
             }
             if message.offset() < 8 {
-                ctx.mark_as_consumed(message);
+                ctx.mark_as_consumed(message)?;
             }
         }
         if let Some(last) = messages.last() {

@@ -114,6 +114,13 @@ fn value_tokens(spec: &OptionSpec, value: &Value) -> TokenStream {
                 ::karafka::__private::DeadLetterQueue { topic: #topic, max_retries: #max_retries }
             }
         }
+        Value::Filters(types) => filters_tokens(types),
+        Value::Throttle(throttle) => {
+            let (limit, interval) = (&throttle.limit, &throttle.interval);
+            quote! {
+                ::karafka::__private::Throttling { limit: #limit, interval_ms: #interval }
+            }
+        }
         Value::TopicConfig(config) => {
             let optional = |value: &Option<syn::LitInt>| match value {
                 Some(value) => some(value.to_token_stream()),
@@ -131,6 +138,23 @@ fn value_tokens(spec: &OptionSpec, value: &Value) -> TokenStream {
             }
         }
     }
+}
+
+/// `Filters(&[FilterSpec::of::<A>("A"), ...])`, each spanned on its type so a
+/// type that is not a filter errors there.
+fn filters_tokens(types: &[syn::Path]) -> TokenStream {
+    let specs = types.iter().map(|path| {
+        let ident = path.segments.last().map(|segment| &segment.ident);
+        let span = ident.map_or_else(|| path.span(), Ident::span);
+        let name = ident.map(|i| i.unraw().to_string()).unwrap_or_default();
+        quote_spanned! {span=>
+            ::karafka::__private::FilterSpec::of::<#path>(#name)
+        }
+    });
+    quote! {{
+        const FILTERS: &[::karafka::__private::FilterSpec] = &[#(#specs),*];
+        ::karafka::__private::Filters(FILTERS)
+    }}
 }
 
 /// The name as a string literal spanned on where it is written.

@@ -19,6 +19,9 @@ const TOPIC_KEYS: &[&str] = &["consumer", "deserializer"];
 /// Keys of `dead_letter_queue: { ... }`.
 const DLQ_OPTIONS: &[&str] = &["topic", "max_retries"];
 
+/// Keys of `throttle: { ... }`.
+const THROTTLE_OPTIONS: &[&str] = &["limit", "interval"];
+
 /// Keywords of the DSL.
 mod kw {
     syn::custom_keyword!(consumer_group);
@@ -80,6 +83,67 @@ pub(crate) enum Value {
     DeadLetterQueue(DeadLetterQueue),
     /// `config: { ... }`.
     TopicConfig(TopicConfig),
+    /// `filters: [A, B]`.
+    Filters(Vec<Path>),
+    /// `throttle: { ... }`.
+    Throttle(Throttle),
+}
+
+/// `throttle: { limit: <n>, interval: <ms> }`.
+pub(crate) struct Throttle {
+    /// Most messages per interval, as a `u32`-suffixed literal.
+    pub(crate) limit: LitInt,
+    /// The interval in milliseconds, as a `u64`-suffixed literal.
+    pub(crate) interval: LitInt,
+}
+
+impl Parse for Throttle {
+    fn parse(input: ParseStream) -> Result<Self> {
+        if !input.peek(syn::token::Brace) {
+            return Err(input.error("expected `throttle: { limit: <n>, interval: <ms> }`"));
+        }
+        let body;
+        let brace = braced!(body in input);
+        let mut limit = None;
+        let mut interval = None;
+        while !body.is_empty() {
+            let key = option_key(&body, "throttle", THROTTLE_OPTIONS)?;
+            match key.to_string().as_str() {
+                "limit" => set_once(&mut limit, &key, || integer(&body, "limit", "u32", 1))?,
+                _ => set_once(&mut interval, &key, || integer(&body, "interval", "u64", 1))?,
+            }
+            if !body.is_empty() {
+                body.parse::<Token![,]>()?;
+            }
+        }
+        let missing = |what: &str| {
+            Error::new(
+                brace.span.join(),
+                format!("`throttle` needs `{what}`: `throttle: {{ limit: <n>, interval: <ms> }}`"),
+            )
+        };
+        Ok(Throttle {
+            limit: limit.ok_or_else(|| missing("limit"))?,
+            interval: interval.ok_or_else(|| missing("interval"))?,
+        })
+    }
+}
+
+/// `filters: [A, B]`: at least one filter type.
+fn filter_types(input: ParseStream) -> Result<Vec<Path>> {
+    if !input.peek(syn::token::Bracket) {
+        return Err(input.error("expected a list of filter types: `filters: [MyFilter, ...]`"));
+    }
+    let body;
+    let bracket = syn::bracketed!(body in input);
+    let types = body.parse_terminated(Path::parse_mod_style, Token![,])?;
+    if types.is_empty() {
+        return Err(Error::new(
+            bracket.span.join(),
+            "`filters` needs at least one filter type: `filters: [MyFilter, ...]`",
+        ));
+    }
+    Ok(types.into_iter().collect())
 }
 
 impl RouteOptions {
@@ -348,6 +412,8 @@ impl RouteOptions {
             ValueKind::Variant(values) => Value::Variant(variant(input, &name, values)?),
             ValueKind::DeadLetterQueue => Value::DeadLetterQueue(input.parse()?),
             ValueKind::TopicConfig => Value::TopicConfig(input.parse()?),
+            ValueKind::Filters => Value::Filters(filter_types(input)?),
+            ValueKind::Throttle => Value::Throttle(input.parse()?),
         };
         self.values.push((spec, value));
         Ok(())
@@ -409,6 +475,9 @@ fn variant(input: ParseStream, option: &str, values: &[(String, String)]) -> Res
 /// Parses an integer literal of at least `min` for `option`, unsuffixed or with
 /// `suffix`, into a `suffix`-suffixed literal.
 fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<LitInt> {
+    if !input.peek(LitInt) {
+        return Err(input.error(format!("`{option}` takes an integer literal")));
+    }
     let lit: LitInt = input.parse()?;
     if !lit.suffix().is_empty() && lit.suffix() != suffix {
         let message = format!(

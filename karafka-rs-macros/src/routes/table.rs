@@ -36,6 +36,10 @@ pub(crate) enum ValueKind {
     DeadLetterQueue,
     /// `{ partitions: <n>, replication_factor: <n>, "<setting>": <value> }`.
     TopicConfig,
+    /// `[<FilterType>, ...]`.
+    Filters,
+    /// `{ limit: <n>, interval: <ms> }`.
+    Throttle,
 }
 
 /// The table's tokens, as written in `src/route_options.rs`.
@@ -109,13 +113,15 @@ fn key(input: ParseStream, name: &str) -> Result<()> {
 }
 
 /// `bool`, `integer(<suffix>, <min>)`, `variant(<dsl> = <Variant>, ...)`,
-/// `dead_letter_queue` or `topic_config`.
+/// `dead_letter_queue`, `topic_config`, `filters` or `throttle`.
 fn value_kind(input: ParseStream) -> Result<ValueKind> {
     let kind: Ident = input.parse()?;
     match kind.to_string().as_str() {
         "bool" => Ok(ValueKind::Bool),
         "dead_letter_queue" => Ok(ValueKind::DeadLetterQueue),
         "topic_config" => Ok(ValueKind::TopicConfig),
+        "filters" => Ok(ValueKind::Filters),
+        "throttle" => Ok(ValueKind::Throttle),
         "integer" => {
             let args;
             parenthesized!(args in input);
@@ -164,7 +170,11 @@ mod tests {
                 "manual_offset_management",
                 "tick_interval",
                 "dead_letter_queue",
-                "config"
+                "config",
+                "filters",
+                "throttle",
+                "delay_by",
+                "expire_in"
             ]
         );
         let backend = option("backend").unwrap();

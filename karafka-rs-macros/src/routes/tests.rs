@@ -319,3 +319,38 @@ fn config_is_a_topic_option_only() {
         "{error}"
     );
 }
+
+#[test]
+fn flow_options_are_emitted_as_filter_specs_throttling_and_milliseconds() {
+    let expansion = expand(quote! {
+        consumer_group g {
+            delay_by: 2000,
+            topic t {
+                consumer: A,
+                filters: [SpamFilter, app::filters::Dedup],
+                throttle: { limit: 100, interval: 1000 },
+                expire_in: 60000,
+            }
+        }
+    });
+    assert_contains(
+        &expansion,
+        quote! {
+            filters: ::core::option::Option::Some({
+                const FILTERS: &[::karafka::__private::FilterSpec] = &[
+                    ::karafka::__private::FilterSpec::of::<SpamFilter>("SpamFilter"),
+                    ::karafka::__private::FilterSpec::of::<app::filters::Dedup>("Dedup")
+                ];
+                ::karafka::__private::Filters(FILTERS)
+            }),
+            throttle: ::core::option::Option::Some(
+                ::karafka::__private::Throttling { limit: 100u32, interval_ms: 1000u64 }
+            ),
+            expire_in: ::core::option::Option::Some(60000u64),
+        },
+    );
+    assert_contains(
+        &expansion,
+        quote! { delay_by: ::core::option::Option::Some(2000u64) },
+    );
+}

@@ -60,11 +60,13 @@ const DEVELOPMENT_ENVIRONMENTS: &[&str] = &["development", "test"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
-    /// On the fetch task of the consumer group, one batch after another.
-    #[default]
+    /// On the fetch task of the consumer group, one batch after another
+    /// (polling waits for each batch: keep batches well under `max.poll.interval.ms`).
     Inline,
     /// On a pool of `concurrency` tokio tasks shared by every consumer group;
-    /// partitions run in parallel, each partition's batches one at a time.
+    /// partitions run in parallel, each partition's batches one at a time,
+    /// while the fetch loop keeps polling (the default: a long batch costs no rebalance).
+    #[default]
     WorkerPool,
 }
 
@@ -225,7 +227,7 @@ impl Default for Config {
             client_id: "karafka".to_owned(),
             brokers: Vec::new(),
             environment: "development".to_owned(),
-            backend: Backend::Inline,
+            backend: Backend::WorkerPool,
             concurrency: 5,
             max_messages: 100,
             max_buffered_messages: 10_000,

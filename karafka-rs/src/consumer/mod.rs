@@ -1,15 +1,20 @@
 //! The [`Consumer`] trait users implement, and the [`Context`] each call receives.
 
 pub(crate) mod erased;
+mod requests;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::current_app;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::messages::{Message, Messages};
 use crate::producer::Producer;
 use crate::responders::{Respond, Responded};
+
+pub use requests::{PauseFor, Requests};
 
 /// Handles the batches of one topic-partition.
 ///
@@ -55,7 +60,8 @@ pub trait Consumer: Send + 'static {
 }
 
 /// What a consumer knows about where it runs (group, topic, partition, attempt),
-/// and its way out: `respond_with` and `producer`.
+/// how it steers its partition (`mark_as_consumed`, `pause`, `resume`, `seek`,
+/// `revoked`), and its way out: `respond_with` and `producer`.
 #[derive(Debug, Clone)]
 pub struct Context {
     consumer_group: Arc<str>,
@@ -63,16 +69,27 @@ pub struct Context {
     partition: i32,
     attempt: u32,
     marked: Option<i64>,
+    stored: Option<i64>,
+    requests: Requests,
+    revoked: Arc<AtomicBool>,
 }
 
 impl Context {
-    pub(crate) fn new(consumer_group: Arc<str>, topic: Arc<str>, partition: i32) -> Self {
+    pub(crate) fn new(
+        consumer_group: Arc<str>,
+        topic: Arc<str>,
+        partition: i32,
+        revoked: Arc<AtomicBool>,
+    ) -> Self {
         Context {
             consumer_group,
             topic,
             partition,
             attempt: 1,
             marked: None,
+            stored: None,
+            requests: Requests::default(),
+            revoked,
         }
     }
 
@@ -100,11 +117,60 @@ impl Context {
     /// later failure in this batch resumes after it, and its offset is stored
     /// when the batch returns (the only way offsets move under
     /// `manual_offset_management`).
-    pub fn mark_as_consumed<T: 'static>(&mut self, message: &Message<T>) {
+    ///
+    /// Refuses (`Error::MarkBehindStored`, naming both offsets) a message
+    /// older than what the partition has stored already: offsets never move
+    /// back.
+    pub fn mark_as_consumed<T: 'static>(&mut self, message: &Message<T>) -> Result<()> {
         let next = message.offset() + 1;
+        if let Some(stored) = self.stored.filter(|stored| next < *stored) {
+            return Err(Error::MarkBehindStored {
+                topic: self.topic.to_string(),
+                partition: self.partition,
+                offset: message.offset(),
+                stored,
+            });
+        }
         if self.marked.is_none_or(|marked| next > marked) {
             self.marked = Some(next);
         }
+        Ok(())
+    }
+
+    /// Pauses this partition for `pause` once the current batch returns:
+    /// nothing more is consumed from it meanwhile (polling goes on, so the
+    /// group does not rebalance); then it goes on where it stopped.
+    pub fn pause(&mut self, pause: Duration) {
+        self.requests.pause = Some(PauseFor::Duration(pause));
+    }
+
+    /// Pauses this partition once the current batch returns, until
+    /// [`Context::resume`] is called from its `tick` hook (route option
+    /// `tick_interval`).
+    pub fn pause_until_resumed(&mut self) {
+        self.requests.pause = Some(PauseFor::UntilResumed);
+    }
+
+    /// Resumes this partition if it is paused (and cancels a pause asked for
+    /// in the same call).
+    pub fn resume(&mut self) {
+        self.requests.pause = None;
+        self.requests.resume = true;
+    }
+
+    /// Makes the next batch of this partition start at `offset`: later
+    /// messages of the current batch are consumed again, or (seeking
+    /// forward) the messages before `offset` are skipped. Offsets from
+    /// `offset` on are not stored as consumed by this batch.
+    pub fn seek(&mut self, offset: i64) {
+        self.requests.seek = Some(offset);
+    }
+
+    /// Whether this partition was taken away (a rebalance) while the current
+    /// batch runs: a long batch can stop early, as nothing it does after that
+    /// is stored.
+    pub fn revoked(&self) -> bool {
+        self.revoked.load(Ordering::Acquire)
     }
 
     /// The offset after the last marked message of the current batch, if any.
@@ -129,6 +195,16 @@ impl Context {
 
     pub(crate) fn set_attempt(&mut self, attempt: u32) {
         self.attempt = attempt;
+    }
+
+    /// What the partition has stored when a job starts (a mark below it is refused).
+    pub(crate) fn set_stored(&mut self, stored: Option<i64>) {
+        self.stored = stored;
+    }
+
+    /// What the consumer asked for during the job that just returned.
+    pub(crate) fn take_requests(&mut self) -> Requests {
+        std::mem::take(&mut self.requests)
     }
 
     pub(crate) fn take_mark(&mut self) -> Option<i64> {

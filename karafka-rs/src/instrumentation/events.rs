@@ -125,6 +125,10 @@ event_kinds! {
     ConsumerConsumingPause => "consumer.consuming.pause", on_consumer_consuming_pause, ConsumerConsumingPause;
     /// A failed batch's partition is paused until its retry.
     ConsumerConsumingRetry => "consumer.consuming.retry", on_consumer_consuming_retry, ConsumerConsumingRetry;
+    /// A filter dropped messages of a batch (they count as consumed).
+    FilteringDropped => "filtering.dropped", on_filtering_dropped, FilteringDropped;
+    /// A filter held a partition back (`throttle`, `delay_by`, or a custom filter).
+    FilteringPaused => "filtering.paused", on_filtering_paused, FilteringPaused;
     /// A consumer group was given partitions.
     PartitionsAssigned => "rebalance.partitions_assigned", on_rebalance_partitions_assigned, Rebalance;
     /// A consumer group is giving partitions up.
@@ -338,6 +342,10 @@ pub enum PauseReason {
     DeadLetter,
     /// A pause command (the Web UI's) holds it until a resume command.
     Command,
+    /// Its consumer asked (`Context::pause`).
+    Consumer,
+    /// A filter held it back (`throttle`, `delay_by`, or a custom filter).
+    Filter,
 }
 
 impl PauseReason {
@@ -348,6 +356,8 @@ impl PauseReason {
             PauseReason::Retry => "retry",
             PauseReason::DeadLetter => "dead_letter",
             PauseReason::Command => "command",
+            PauseReason::Consumer => "consumer",
+            PauseReason::Filter => "filter",
         }
     }
 }
@@ -368,6 +378,40 @@ pub struct ConsumerConsumingPause {
     pub reason: PauseReason,
     /// How long a retry pause lasts; `None` for backpressure, which lasts until the buffer drains.
     pub timeout: Option<Duration>,
+}
+
+/// Payload of `filtering.dropped`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FilteringDropped {
+    /// Group name as routed.
+    pub consumer_group: Arc<str>,
+    /// Topic of the batch.
+    pub topic: Arc<str>,
+    /// Partition of the batch.
+    pub partition: i32,
+    /// The filter's name (`expire_in`, or a filter type's name).
+    pub filter: &'static str,
+    /// Offsets of the dropped messages.
+    pub offsets: Vec<i64>,
+}
+
+/// Payload of `filtering.paused`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FilteringPaused {
+    /// Group name as routed.
+    pub consumer_group: Arc<str>,
+    /// Topic of the partition.
+    pub topic: Arc<str>,
+    /// The partition.
+    pub partition: i32,
+    /// The filter's name (`throttle`, `delay_by`, or a filter type's name).
+    pub filter: &'static str,
+    /// Where fetching resumes.
+    pub offset: i64,
+    /// How long the partition is held back (zero: it fetches from `offset` again at once).
+    pub pause: Duration,
 }
 
 /// Payload of `consumer.consuming.retry`.

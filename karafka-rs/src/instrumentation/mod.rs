@@ -40,9 +40,9 @@ mod swarm;
 pub use events::{
     AppStatus, AppStatusChanged, ConsumerConsume, ConsumerConsumed, ConsumerConsumingPause,
     ConsumerConsumingRetry, ConsumerHook, DeadLetterQueueDispatched, ErrorOccurred, ErrorType,
-    Event, EventKind, FetchLoop, FetchLoopReceived, PartitionStatistics, Partitions, PauseReason,
-    ProcessNoticeSignal, ProducerDelivered, Rebalance, ResponderResponded, Statistics,
-    SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted,
+    Event, EventKind, FetchLoop, FetchLoopReceived, FilteringDropped, FilteringPaused,
+    PartitionStatistics, Partitions, PauseReason, ProcessNoticeSignal, ProducerDelivered,
+    Rebalance, ResponderResponded, Statistics, SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted,
 };
 pub use metrics::{Liveness, MetricsListener, MetricsServer};
 pub use proctitle::ProctitleListener;
@@ -266,7 +266,7 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::from_name(kind.name()), Some(*kind));
         }
-        assert_eq!(EventKind::COUNT, 25);
+        assert_eq!(EventKind::COUNT, 27);
     }
 
     #[test]

@@ -111,8 +111,12 @@ impl Listener for StdoutListener {
                 target: "karafka",
                 "[{consumer_group}] Pausing {topic}/{partition} at offset {offset}: its buffer is full"
             ),
-            // Said by `consumer.consuming.retry`.
-            PauseReason::Retry => {}
+            // Said by `consumer.consuming.retry` and `filtering.paused`.
+            PauseReason::Retry | PauseReason::Filter => {}
+            PauseReason::Consumer => tracing::debug!(
+                target: "karafka",
+                "[{consumer_group}] Pausing {topic}/{partition} at offset {offset}: its consumer asked"
+            ),
             PauseReason::DeadLetter if pause.is_zero() => tracing::warn!(
                 target: "karafka",
                 "[{consumer_group}] Dead-lettering {topic}/{partition}@{offset}: no further attempt"
@@ -127,6 +131,22 @@ impl Listener for StdoutListener {
                 "[{consumer_group}] Pausing {topic}/{partition} at offset {offset}: paused by a command until resumed"
             ),
         }
+    }
+
+    fn on_filtering_dropped(&self, event: &super::FilteringDropped) {
+        tracing::info!(
+            target: "karafka",
+            "[{}] Filter {} dropped {} message(s) of {}/{} (offsets {:?}), counted as consumed",
+            event.consumer_group, event.filter, event.offsets.len(), event.topic, event.partition, event.offsets
+        );
+    }
+
+    fn on_filtering_paused(&self, event: &super::FilteringPaused) {
+        tracing::debug!(
+            target: "karafka",
+            "[{}] Filter {} holds {}/{} back for {} ms, from offset {}",
+            event.consumer_group, event.filter, event.topic, event.partition, event.pause.as_millis(), event.offset
+        );
     }
 
     fn on_consumer_consuming_retry(&self, event: &ConsumerConsumingRetry) {

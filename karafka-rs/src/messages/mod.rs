@@ -2,6 +2,7 @@
 //! payload, and [`Messages`], a batch from one partition with its metadata.
 
 pub mod deserializers;
+mod offset;
 pub mod payload_type;
 mod raw;
 mod topic_partition;
@@ -10,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::{Error, Result};
 use deserializers::Deserializer;
+pub use offset::Offset;
 pub(crate) use raw::FetchLease;
 pub use raw::{Header, RawMessage};
 pub use topic_partition::TopicPartition;

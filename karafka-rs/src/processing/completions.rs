@@ -57,9 +57,11 @@ impl Processor {
         };
         let attempt = ctx.attempt();
         let failed_at = finished.failed_at();
+        let requests = ctx.take_requests();
         let current = {
             let mut state = self.lock();
             let now = self.shared.clock.now();
+            state.core.requested(&key, generation, requests);
             match state.core.finished(&key, generation, finished, now) {
                 Some(slot) => {
                     slot.instance = Some((instance, ctx));
@@ -274,6 +276,7 @@ impl Processor {
                 }
             }
             Effect::WriteDeadLetter(letter) => self.write_dead_letter(letter),
+            Effect::Filtered(filtered) => self.report_filtered(filtered),
         }
     }
 

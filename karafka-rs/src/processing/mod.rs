@@ -16,6 +16,7 @@ mod completions;
 pub mod core;
 mod dead_letter_writer;
 pub mod dlq;
+mod filtered;
 mod hooks;
 pub(crate) mod job;
 pub(crate) mod processor;

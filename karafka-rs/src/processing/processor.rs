@@ -52,6 +52,8 @@ pub(crate) struct GroupShared {
 pub(crate) struct Slot {
     pub(crate) instance: Option<(Box<dyn ErasedConsumer>, Context)>,
     pub(crate) initialized: bool,
+    /// Set once the partition is revoked; its context reads it (`Context::revoked`).
+    pub(crate) revoked: Arc<AtomicBool>,
 }
 
 /// Work that came back to the fetch thread.
@@ -97,11 +99,12 @@ impl Processor {
             exponential: config.pause_with_exponential_backoff,
         };
         let (done_tx, done_rx) = channel();
+        let core = Core::new(routes, backoff).with_wall_clock(shared.clock.now(), unix_millis());
         Processor {
             shared,
             topics,
             state: Mutex::new(State {
-                core: Core::new(routes, backoff),
+                core,
                 effects: Vec::new(),
             }),
             epoch: AtomicU64::new(0),
@@ -156,19 +159,31 @@ impl Processor {
         {
             return;
         }
+        let revoked = Arc::new(AtomicBool::new(false));
         let ctx = Context::new(
             self.shared.group.name.clone(),
             route.name.clone(),
             partition,
+            revoked.clone(),
         );
         let slot = Slot {
             instance: Some(((route.factory)(), ctx)),
             initialized: false,
+            revoked,
         };
+        let filters = crate::routing::flow::partition_filters(
+            route.expire_in,
+            route.delay_by,
+            route.filters,
+            route.throttle,
+        );
         let mut state = self.lock();
         state
             .core
             .assign(index, partition, slot, self.shared.clock.now());
+        state
+            .core
+            .set_filters(&PartitionKey::new(route.name.clone(), partition), filters);
         self.sync_epoch(&state);
     }
 
@@ -178,6 +193,15 @@ impl Processor {
     /// consumers. A job still running after that stores nothing when it
     /// returns, and its partition takes no new job until then.
     pub(crate) fn revoke(&self, client: &dyn PartitionClient, revoked: &[PartitionKey]) {
+        {
+            // A running job sees it at once (`Context::revoked`) and can stop early.
+            let mut state = self.lock();
+            for key in revoked {
+                if let Some(slot) = state.core.slot_mut(key) {
+                    slot.revoked.store(true, Ordering::Release);
+                }
+            }
+        }
         let deadline = Instant::now() + self.shared.config.shutdown_wait();
         loop {
             let waiting = {
@@ -204,6 +228,7 @@ impl Processor {
                 Slot {
                     instance: Some((mut consumer, mut ctx)),
                     initialized: true,
+                    ..
                 },
                 _,
             )) = released
@@ -268,6 +293,7 @@ impl Processor {
             .take()
             .expect("the core starts jobs only for idle partitions");
         ctx.set_attempt(start.attempt);
+        ctx.set_stored(start.stored);
         let work = match start.work {
             Work::Consume(batch) => super::job::Work::Consume(batch),
             Work::Tick => super::job::Work::Tick,
@@ -360,6 +386,13 @@ impl Processor {
         let done = self.receiver();
         while done.try_recv().is_ok() {}
     }
+}
+
+/// The wall clock now, in milliseconds since the Unix epoch.
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The core's rules for a route.

@@ -6,9 +6,11 @@
 //! declared once, in the table the DSL reads too (see `options`).
 
 pub mod definition;
+pub(crate) mod flow;
 mod options;
 mod registry;
 
 pub use definition::{RouteOptions, TopicConfig};
+pub use flow::{FilterSpec, Filters, Throttling};
 pub use options::Topic;
 pub use registry::{ConsumerGroup, DeclaredTopic, Routes};

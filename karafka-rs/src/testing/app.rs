@@ -348,13 +348,15 @@ impl Run {
                 });
             }
             let now = self.clock.now();
-            match retries
+            let holds = self.processor.lock().core.held_until();
+            let held = holds
                 .iter()
-                .map(|r| r.due.saturating_duration_since(now))
-                .min()
-            {
-                // Skip the backoff: the retry is due at once, as it would be after the pause.
-                Some(wait) => self.clock.advance(wait),
+                .filter(|(key, _)| *key.topic == *self.topic)
+                .map(|(_, until)| *until);
+            match retries.iter().map(|r| r.due).chain(held).min() {
+                // Skip the backoff (or a pause, throttle or delay): what waits is
+                // due at once, as it would be after the wait.
+                Some(due) => self.clock.advance(due.saturating_duration_since(now)),
                 None => return Ok(()),
             }
         }

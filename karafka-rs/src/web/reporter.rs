@@ -404,6 +404,8 @@ impl Listener for Reporter {
             PauseReason::Command => "paused by command",
             PauseReason::Backpressure => "paused",
             PauseReason::DeadLetter => "dead-lettering",
+            PauseReason::Consumer => "paused by its consumer",
+            PauseReason::Filter => "held by a filter",
         };
         self.partition(&event.consumer_group, &event.topic, event.partition, |p| {
             p.state = state.to_owned();

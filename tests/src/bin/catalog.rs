@@ -27,16 +27,19 @@ karafka::routes! {
     consumer_group catalog {
         topic products {
             consumer: LoggingConsumer,
+            backend: inline,
             config: { partitions: 3, "retention.ms": 3600000 },
         }
         topic prices {
             consumer: LoggingConsumer,
             backend: worker_pool,
             dead_letter_queue: { topic: "prices_dlq", max_retries: 2 },
+            throttle: { limit: 500, interval: 1000 },
             config: { partitions: 3 },
         }
     }
     consumer_group audit {
+        backend: inline,
         topic audit_log { consumer: LoggingConsumer }
     }
 }

@@ -16,10 +16,14 @@
 //! 9. what the core announces after a failure is what happens next: a retry
 //!    of attempt N at offset X is a job starting at X as attempt N, never a
 //!    dead letter write; a dead letter pause at X is the write of X, never a job.
+//! 10. a message is skipped only when a filter dropped it and reported so
+//!     (a dropped message counts as processed for 1.); after a consumer's
+//!     seek the next job starts there; no job of a partition its consumer
+//!     paused starts before the pause ends or a tick resumes it.
 
 use std::collections::{HashMap, HashSet};
 
-use karafka::processing::core::Finished;
+use karafka::processing::core::{Finished, PauseFor, Requests};
 
 /// What the checker knows of one ownership (a partition held by one member
 /// from its assignment until its revocation or crash).
@@ -34,6 +38,10 @@ struct Ownership {
     succeeded: HashSet<i64>,
     /// What the core said comes next after the last failure.
     announced: Option<Next>,
+    /// Offsets a filter dropped (and reported).
+    dropped: HashSet<i64>,
+    /// Paused by its consumer until then (ms; `u64::MAX`: until resumed).
+    paused_until: u64,
 }
 
 /// What the core announces after a failure.
@@ -122,6 +130,8 @@ impl Checker {
                 own_failures: HashMap::new(),
                 succeeded: HashSet::new(),
                 announced: None,
+                dropped: HashSet::new(),
+                paused_until: 0,
             },
         );
     }
@@ -175,6 +185,7 @@ impl Checker {
         offsets: &[i64],
         attempt: u32,
         busy: bool,
+        now_ms: u64,
     ) {
         let Some(id) = self.live(ownership, partition, "a job started") else {
             return;
@@ -198,21 +209,67 @@ impl Checker {
                 "two jobs of partition {partition} in flight at once"
             ));
         }
-        let (expected, start) = (self.ownerships[&id].expected, self.ownerships[&id].start);
-        if offsets.windows(2).any(|w| w[1] != w[0] + 1) {
+        let o = &self.ownerships[&id];
+        let (expected, start) = (o.expected, o.start);
+        let skipped = |from: i64, to: i64| (from..to).find(|offset| !o.dropped.contains(offset));
+        let unordered = offsets
+            .windows(2)
+            .find(|w| w[1] <= w[0])
+            .map(<[i64]>::to_vec);
+        let missing = offsets.windows(2).find_map(|w| skipped(w[0] + 1, w[1]));
+        let late = offsets[0] < expected || skipped(expected, offsets[0]).is_some();
+        if let Some(gap) = unordered {
             self.violation(format!(
-                "batch {offsets:?} of partition {partition} is not in offset order"
+                "batch {offsets:?} of partition {partition} is not in offset order at {gap:?}"
             ));
         }
-        if offsets[0] != expected {
+        if let Some(missing) = missing {
+            self.violation(format!(
+                "batch {offsets:?} of partition {partition} skips {missing}, which no filter dropped"
+            ));
+        }
+        if late {
             self.violation(format!(
                 "partition {partition}: a job starts at {} where {expected} was next (ownership from {start})",
                 offsets[0]
             ));
         }
+        let paused_until = self.ownerships[&id].paused_until;
+        if now_ms < paused_until {
+            self.violation(format!(
+                "partition {partition}: a job starts at {now_ms} ms while its consumer paused it until {paused_until} ms"
+            ));
+        }
     }
 
-    pub fn job_finished(&mut self, ownership: u64, done: &Finished, current: bool) {
+    /// A filter dropped `offsets`: they count as processed.
+    pub fn dropped(&mut self, ownership: Option<u64>, partition: i32, offsets: &[i64]) {
+        let Some(id) = self.live(ownership, partition, "a filter dropped messages") else {
+            return;
+        };
+        for &offset in offsets {
+            self.processed(partition, offset);
+        }
+        if let Some(o) = self.ownerships.get_mut(&id) {
+            o.dropped.extend(offsets);
+            // A retried message that expired or was filtered meanwhile is not retried:
+            // its drop, reported, is what happened next.
+            if let Some(Next::Attempt { offset, .. }) = o.announced {
+                if offsets.contains(&offset) {
+                    o.announced = None;
+                }
+            }
+        }
+    }
+
+    pub fn job_finished(
+        &mut self,
+        ownership: u64,
+        done: &Finished,
+        requests: &Requests,
+        current: bool,
+        now_ms: u64,
+    ) {
         let Finished::Consumed {
             first,
             last,
@@ -220,6 +277,11 @@ impl Checker {
             result,
         } = done
         else {
+            if let Some(o) = self.ownerships.get_mut(&ownership).filter(|_| current) {
+                if requests.resume {
+                    o.paused_until = 0;
+                }
+            }
             return;
         };
         let (first, last) = (*first, *last);
@@ -252,6 +314,18 @@ impl Checker {
         let o = self.ownerships.get_mut(&ownership).expect("checked above");
         o.succeeded.extend(first..done_upto);
         o.expected = done_upto;
+        if result.is_ok() {
+            if let Some(seek) = requests.seek {
+                // Consumed again from there, as its consumer asked.
+                o.expected = seek;
+                o.succeeded.retain(|offset| *offset < seek);
+            }
+            o.paused_until = match requests.pause {
+                Some(PauseFor::Duration(pause)) => now_ms + pause.as_millis() as u64,
+                Some(PauseFor::UntilResumed) => u64::MAX,
+                None => 0,
+            };
+        }
         if let Err(failure) = result {
             let resume = done_upto;
             let culprit = failure
@@ -326,6 +400,7 @@ impl Checker {
         let o = &self.ownerships[&id];
         let own = o.own_failures.get(&offset).copied().unwrap_or(0);
         let expected = o.expected;
+        let skips_kept = (expected..offset).any(|skipped| !o.dropped.contains(&skipped));
         let succeeded = o.succeeded.contains(&offset);
         match max_retries {
             None => self.violation(format!("partition {partition}: {offset} dead-lettered on a route without a DLQ")),
@@ -340,7 +415,7 @@ impl Checker {
                 "partition {partition}: {offset} succeeded, then was dead-lettered"
             ));
         }
-        if offset != expected {
+        if offset < expected || skips_kept {
             self.violation(format!(
                 "partition {partition}: dead-lettered {offset} where {expected} was next"
             ));

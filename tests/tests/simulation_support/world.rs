@@ -11,23 +11,28 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use karafka::processing::core::{
-    Backoff, Core, Effect, Failure, Finished, Offset, PartitionKey, PauseReason, Route, Rules,
-    Start, Work,
+    Backoff, Core, Effect, Failure, Finished, Offset, PartitionKey, PauseReason, Requests, Route,
+    Rules, Start, Work,
 };
 
 use super::checker::{Checker, Next};
+use super::flow::{Flow, WALL_START_MS};
 use super::rng::Rng;
 
 /// How long a revoke waits for running jobs (`shutdown_timeout`).
 const SHUTDOWN_WAIT_MS: u64 = 1_000;
 
-/// A simulated message: only its offset matters to the core.
+/// A simulated message: its offset and timestamp (wall-clock ms).
 #[derive(Debug)]
-pub struct Msg(pub i64);
+pub struct Msg(pub i64, pub i64);
 
 impl Offset for Msg {
     fn offset(&self) -> i64 {
         self.0
+    }
+
+    fn timestamp(&self) -> Option<i64> {
+        Some(self.1)
     }
 }
 
@@ -45,6 +50,7 @@ pub struct Setup {
     pub dead_letter_fail_percent: u64,
     pub seek_fail_percent: u64,
     pub hang_percent: u64,
+    pub flow: Flow,
 }
 
 impl Setup {
@@ -72,6 +78,7 @@ impl Setup {
             dead_letter_fail_percent: rng.range(0, 30),
             seek_fail_percent: rng.range(0, 5),
             hang_percent: rng.range(0, 10),
+            flow: Flow::random(rng),
         }
     }
 }
@@ -160,6 +167,7 @@ struct Job {
     ownership: u64,
     finish_at: u64,
     done: Finished,
+    requests: Requests,
 }
 
 /// A dead letter write in flight.
@@ -200,6 +208,8 @@ pub struct World {
     members: Vec<Member>,
     /// Message count of each partition's log.
     logs: Vec<i64>,
+    /// Each partition's message timestamps (wall-clock ms), by offset.
+    stamps: Vec<Vec<i64>>,
     poison: Vec<Vec<Option<bool>>>,
     pub checker: Checker,
     next_ownership: u64,
@@ -217,16 +227,30 @@ impl World {
         let logs: Vec<i64> = (0..setup.partitions)
             .map(|_| rng.range(0, 30) as i64)
             .collect();
-        let members = (0..setup.members).map(|_| Member::new(&setup)).collect();
+        let stamps = logs
+            .iter()
+            .map(|count| {
+                let mut stamps: Vec<i64> = (0..*count)
+                    .map(|_| WALL_START_MS - rng.range(0, 10_000) as i64)
+                    .collect();
+                stamps.sort_unstable();
+                stamps
+            })
+            .collect();
+        let base = Instant::now();
+        let members = (0..setup.members)
+            .map(|_| Member::new(&setup, base))
+            .collect();
         let mut world = World {
             checker: Checker::new(setup.partitions, setup.rules.dead_letter_retries),
             poison: vec![Vec::new(); setup.partitions as usize],
             setup,
             rng,
-            base: Instant::now(),
+            base,
             now_ms: 0,
             members,
             logs,
+            stamps,
             next_ownership: 0,
             trace: trace.then(Vec::new),
         };
@@ -256,7 +280,11 @@ impl World {
             Action::Rebalance(rebalance) => self.rebalance(&rebalance),
             Action::Crash { member, to } => self.crash(member, &to),
             Action::Commit { member } => self.commit(member),
-            Action::Produce { partition, count } => self.logs[partition as usize] += count,
+            Action::Produce { partition, count } => {
+                self.logs[partition as usize] += count;
+                let at = WALL_START_MS + self.now_ms as i64;
+                self.stamps[partition as usize].extend((0..count).map(|_| at));
+            }
             Action::Hold {
                 member,
                 partition,
@@ -285,6 +313,8 @@ impl World {
             return;
         }
         m.core.assign(0, partition, (), now);
+        let key = PartitionKey::new(topic(), partition);
+        m.core.set_filters(&key, self.setup.flow.filters());
         m.client.insert(
             partition,
             Assigned {
@@ -371,7 +401,7 @@ impl World {
         for assigned in self.members[member].client.values() {
             self.checker.released(assigned.ownership);
         }
-        self.members[member] = Member::new(&self.setup);
+        self.members[member] = Member::new(&self.setup, self.base);
         self.note(|| format!("member {member} crashed, losing {partitions:?}"));
         for partition in partitions {
             self.assign(to[partition as usize], partition);
@@ -410,15 +440,17 @@ impl World {
             if let Some(i) = m.jobs.iter().position(|j| j.finish_at == at) {
                 let job = m.jobs.remove(i);
                 let key = PartitionKey::new(topic(), job.partition);
+                m.core.requested(&key, job.generation, job.requests.clone());
                 let current = m
                     .core
                     .finished(&key, job.generation, job.done.clone(), now)
                     .is_some();
-                self.checker.job_finished(job.ownership, &job.done, current);
+                self.checker
+                    .job_finished(job.ownership, &job.done, &job.requests, current, at);
                 self.note(|| {
                     format!(
-                        "member {member}: job of partition {} finished: {:?} (current: {current})",
-                        job.partition, job.done
+                        "member {member}: job of partition {} finished: {:?} asking {:?} (current: {current})",
+                        job.partition, job.done, job.requests
                     )
                 });
             } else if let Some(i) = m.writes.iter().position(|w| w.finish_at == at) {
@@ -521,7 +553,8 @@ impl World {
                 }
                 let offset = assigned.position;
                 assigned.position += 1;
-                round.push((partition, m.core.epoch(), Msg(offset)));
+                let stamp = self.stamps[partition as usize][offset as usize];
+                round.push((partition, m.core.epoch(), Msg(offset, stamp)));
             }
         }
         round
@@ -573,6 +606,7 @@ impl World {
             .any(|j| j.partition == partition);
         let Work::Consume(batch) = start.work else {
             self.checker.tick_started(ownership, partition, busy);
+            let requests = self.setup.flow.tick_requests(&mut self.rng);
             self.push_job(
                 member,
                 partition,
@@ -580,9 +614,11 @@ impl World {
                 ownership,
                 10,
                 Finished::Ticked,
+                requests,
             );
             return !self.setup.worker_pool;
         };
+        self.check_due(partition, &batch);
         let offsets: Vec<i64> = batch.iter().map(|m| m.0).collect();
         self.note(|| {
             format!(
@@ -590,8 +626,14 @@ impl World {
                 start.attempt
             )
         });
-        self.checker
-            .job_started(ownership, partition, &offsets, start.attempt, busy);
+        self.checker.job_started(
+            ownership,
+            partition,
+            &offsets,
+            start.attempt,
+            busy,
+            self.now_ms,
+        );
         let (first, last) = (offsets[0], offsets[offsets.len() - 1]);
         let mut mark = None;
         let mut result = Ok(());
@@ -620,6 +662,12 @@ impl World {
                 mark = Some(self.rng.range(since as u64 + 1, first as u64) as i64);
             }
         }
+        let requests = if result.is_ok() {
+            let ticks = self.setup.rules.tick_interval.is_some();
+            self.setup.flow.requests(&mut self.rng, first, last, ticks)
+        } else {
+            Requests::default()
+        };
         let done = Finished::Consumed {
             first,
             last,
@@ -638,10 +686,42 @@ impl World {
             ownership,
             duration,
             done,
+            requests,
         );
         !self.setup.worker_pool
     }
 
+    /// A consumed message was due (`delay_by`) and not expired (`expire_in`).
+    fn check_due(&mut self, partition: i32, batch: &[Msg]) {
+        let now = WALL_START_MS + self.now_ms as i64;
+        for message in batch {
+            let age = now - message.1;
+            if self
+                .setup
+                .flow
+                .delay_by
+                .is_some_and(|delay| age < delay as i64)
+            {
+                self.checker.violation(format!(
+                    "partition {partition}: {} consumed {age} ms old, before its delay",
+                    message.0
+                ));
+            }
+            if self
+                .setup
+                .flow
+                .expire_in
+                .is_some_and(|ttl| age > ttl as i64)
+            {
+                self.checker.violation(format!(
+                    "partition {partition}: {} consumed {age} ms old, expired",
+                    message.0
+                ));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn push_job(
         &mut self,
         member: usize,
@@ -650,6 +730,7 @@ impl World {
         ownership: Option<u64>,
         duration: u64,
         done: Finished,
+        requests: Requests,
     ) {
         self.members[member].jobs.push(Job {
             partition,
@@ -657,6 +738,7 @@ impl World {
             ownership: ownership.unwrap_or(u64::MAX),
             finish_at: self.now_ms + duration,
             done,
+            requests,
         });
     }
 
@@ -670,6 +752,7 @@ impl World {
             | Effect::Retrying { key, .. }
             | Effect::SeekAndResume { key, .. } => key.partition,
             Effect::WriteDeadLetter(letter) => letter.key.partition,
+            Effect::Filtered(filtered) => filtered.key.partition,
         });
         for effect in effects {
             self.apply(member, effect);
@@ -724,6 +807,14 @@ impl World {
                 let next = Next::Attempt { offset, attempt };
                 self.checker.announced(ownership, key.partition, next);
             }
+            Effect::Filtered(filtered) => {
+                let ownership = self.members[member]
+                    .client
+                    .get(&filtered.key.partition)
+                    .map(|a| a.ownership);
+                self.checker
+                    .dropped(ownership, filtered.key.partition, &filtered.dropped);
+            }
             Effect::SeekAndResume { key, offset } => {
                 let fails = self.rng.chance(self.setup.seek_fail_percent);
                 let m = &mut self.members[member];
@@ -771,7 +862,7 @@ impl World {
 }
 
 impl Member {
-    fn new(setup: &Setup) -> Self {
+    fn new(setup: &Setup, base: Instant) -> Self {
         let routes = vec![Route {
             topic: topic(),
             rules: setup.rules.clone(),
@@ -782,7 +873,7 @@ impl Member {
             exponential: true,
         };
         Member {
-            core: Core::new(routes, backoff),
+            core: Core::new(routes, backoff).with_wall_clock(base, WALL_START_MS),
             client: HashMap::new(),
             held: HashSet::new(),
             jobs: Vec::new(),

@@ -234,6 +234,7 @@ impl Listener for MetricsListener {
                 | EventKind::ConsumerConsumed
                 | EventKind::ConsumerConsumingPause
                 | EventKind::ConsumerConsumingRetry
+                | EventKind::FilteringDropped
                 | EventKind::PartitionsAssigned
                 | EventKind::PartitionsRevoked
                 | EventKind::DeadLetterQueueDispatched
@@ -286,6 +287,10 @@ impl Listener for MetricsListener {
 
     fn on_consumer_consuming_retry(&self, event: &ConsumerConsumingRetry) {
         self.registry().retried(event);
+    }
+
+    fn on_filtering_dropped(&self, event: &crate::instrumentation::FilteringDropped) {
+        self.registry().filtered(event);
     }
 
     fn on_rebalance_partitions_assigned(&self, event: &Rebalance) {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::instrumentation::{
     AppStatus, ConsumerConsumed, ConsumerConsumingPause, ConsumerConsumingRetry,
-    DeadLetterQueueDispatched, ErrorOccurred, Rebalance, Statistics,
+    DeadLetterQueueDispatched, ErrorOccurred, FilteringDropped, Rebalance, Statistics,
 };
 use crate::messages::TopicPartition;
 
@@ -50,6 +50,7 @@ pub(super) struct Registry {
     errors: BTreeMap<(Arc<str>, &'static str), u64>,
     retries: BTreeMap<GroupTopic, u64>,
     pauses: BTreeMap<(Arc<str>, Arc<str>, &'static str), u64>,
+    filtered: BTreeMap<(Arc<str>, Arc<str>, &'static str), u64>,
     dead_letters: BTreeMap<GroupTopic, u64>,
     rebalances: BTreeMap<(Arc<str>, &'static str), u64>,
     assigned: BTreeMap<Arc<str>, BTreeSet<TopicPartition>>,
@@ -74,6 +75,15 @@ impl Registry {
             event.reason.name(),
         );
         *self.pauses.entry(key).or_default() += 1;
+    }
+
+    pub(super) fn filtered(&mut self, event: &FilteringDropped) {
+        let key = (
+            event.consumer_group.clone(),
+            event.topic.clone(),
+            event.filter,
+        );
+        *self.filtered.entry(key).or_default() += event.offsets.len() as u64;
     }
 
     pub(super) fn retried(&mut self, event: &ConsumerConsumingRetry) {
@@ -260,7 +270,7 @@ impl Registry {
             &mut out,
             "karafka_pauses_total",
             "counter",
-            "Partitions paused, by reason (retry, backpressure).",
+            "Partitions paused, by reason (retry, backpressure, consumer, filter).",
         );
         for ((group, topic, reason), value) in &self.pauses {
             let labels = [
@@ -269,6 +279,20 @@ impl Registry {
                 ("reason", *reason),
             ];
             sample(&mut out, "karafka_pauses_total", &labels, *value);
+        }
+        header(
+            &mut out,
+            "karafka_filtered_messages_total",
+            "counter",
+            "Messages a filter dropped (counted as consumed), by filter.",
+        );
+        for ((group, topic, filter), value) in &self.filtered {
+            let labels = [
+                ("consumer_group", &**group),
+                ("topic", &**topic),
+                ("filter", *filter),
+            ];
+            sample(&mut out, "karafka_filtered_messages_total", &labels, *value);
         }
         header(
             &mut out,

@@ -4,7 +4,7 @@ use std::time::Duration;
 use super::*;
 use crate::config::Backend;
 use crate::instrumentation::{
-    AppStatus, ErrorType, Event, Monitor, PartitionStatistics, PauseReason,
+    AppStatus, ErrorType, Event, FilteringDropped, Monitor, PartitionStatistics, PauseReason,
 };
 
 fn consumed(topic: &str, size: usize, millis: u64) -> Event {
@@ -276,4 +276,35 @@ fn statistics_are_asked_for_and_the_liveness_limit_follows_max_poll_interval() {
     );
     let quiet = MetricsListener::new().statistics_every(None);
     assert_eq!(Listener::statistics_interval(&quiet), None);
+}
+
+#[test]
+fn filtered_messages_are_counted_per_filter_and_filter_pauses_by_reason() {
+    let metrics = MetricsListener::default();
+    let monitor = monitor_with(&metrics);
+    for (filter, offsets) in [("expire_in", vec![0, 1, 2]), ("SpamFilter", vec![5])] {
+        monitor.instrument(Event::FilteringDropped(FilteringDropped {
+            consumer_group: Arc::from("g"),
+            topic: Arc::from("events"),
+            partition: 0,
+            filter,
+            offsets,
+        }));
+    }
+    monitor.instrument(Event::ConsumerConsumingPause(ConsumerConsumingPause {
+        consumer_group: Arc::from("g"),
+        topic: Arc::from("events"),
+        partition: 0,
+        offset: 6,
+        reason: PauseReason::Filter,
+        timeout: Some(Duration::from_millis(400)),
+    }));
+    let text = metrics.render();
+    for line in [
+        "karafka_filtered_messages_total{consumer_group=\"g\",topic=\"events\",filter=\"expire_in\"} 3",
+        "karafka_filtered_messages_total{consumer_group=\"g\",topic=\"events\",filter=\"SpamFilter\"} 1",
+        "karafka_pauses_total{consumer_group=\"g\",topic=\"events\",reason=\"filter\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
 }

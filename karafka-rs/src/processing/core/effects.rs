@@ -9,17 +9,8 @@ pub use crate::instrumentation::PauseReason;
 /// Identifies a topic-partition within a consumer group.
 pub type PartitionKey = crate::messages::TopicPartition;
 
-/// Anything the core can buffer: it only ever reads the offset.
-pub trait Offset {
-    /// The message's offset in its partition.
-    fn offset(&self) -> i64;
-}
-
-impl Offset for crate::messages::RawMessage {
-    fn offset(&self) -> i64 {
-        crate::messages::RawMessage::offset(self)
-    }
-}
+/// Anything the core can buffer: it reads the offset (and, in filters, the timestamp).
+pub use crate::messages::Offset;
 
 /// The route options the core follows for one topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +71,8 @@ pub struct Start<M> {
     pub generation: u64,
     /// Which attempt at this position it is: 1, then 2 after a failure...
     pub attempt: u32,
+    /// The offset stored so far in this ownership, if any (a mark below it is refused).
+    pub stored: Option<i64>,
     /// The work.
     pub work: Work<M>,
 }
@@ -193,4 +186,21 @@ pub enum Effect<M> {
     /// Write a message to the route's dead letter queue; report the outcome
     /// with `Core::dead_letter_written`.
     WriteDeadLetter(DeadLetter<M>),
+    /// A filter dropped messages (they count as consumed) or held the
+    /// partition back; reported, nothing to carry out.
+    Filtered(Filtered),
+}
+
+/// What one filter did to one batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filtered {
+    /// The partition.
+    pub key: PartitionKey,
+    /// The filter's name.
+    pub filter: &'static str,
+    /// Offsets of the messages it dropped.
+    pub dropped: Vec<i64>,
+    /// Where it held the partition back from and for how long (zero: it
+    /// fetches from there again at once), if it did.
+    pub held: Option<(i64, Duration)>,
 }

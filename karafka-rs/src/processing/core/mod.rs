@@ -13,6 +13,8 @@
 //! Effects collect until [`Core::take_effects`].
 
 mod effects;
+#[cfg(test)]
+mod flow_tests;
 mod partition;
 mod pipeline;
 mod steps;
@@ -23,9 +25,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use crate::consumer::{PauseFor, Requests};
+pub use crate::filtering::{DelayBy, ExpireIn, Filter, FilterBatch, Throttle};
 pub use effects::{
-    Backoff, DeadLetter, Effect, Failure, Finished, Offset, PartitionKey, PauseReason, Rules,
-    Start, Work,
+    Backoff, DeadLetter, Effect, Failure, Filtered, Finished, Offset, PartitionKey, PauseReason,
+    Rules, Start, Work,
 };
 pub use partition::Partition;
 pub use steps::backpressure::HOLD_AT_MOST;
@@ -53,6 +57,9 @@ pub struct Core<M, S = ()> {
     in_flight: usize,
     gate: steps::backpressure::Gate,
     effects: Vec<Effect<M>>,
+    /// An instant and the wall-clock time then (ms since the Unix epoch):
+    /// how filters compare message timestamps with `now`.
+    wall_clock: (Instant, i64),
 }
 
 /// A partition waiting for a retry, as [`Core::pending_retries`] lists it.
@@ -86,7 +93,63 @@ impl<M: Offset, S> Core<M, S> {
             in_flight: 0,
             gate: steps::backpressure::Gate::default(),
             effects: Vec::new(),
+            wall_clock: (Instant::now(), 0),
         }
+    }
+
+    /// Sets what the wall clock read (`unix_ms`, ms since the Unix epoch) at
+    /// `at`; filters comparing message timestamps with the time need it (the
+    /// default reads the epoch now).
+    pub fn with_wall_clock(mut self, at: Instant, unix_ms: i64) -> Self {
+        self.wall_clock = (at, unix_ms);
+        self
+    }
+
+    /// The wall-clock time at `now`, in ms since the Unix epoch.
+    fn unix_ms(&self, now: Instant) -> i64 {
+        let (at, unix_ms) = self.wall_clock;
+        let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        match now.checked_duration_since(at) {
+            Some(after) => unix_ms.saturating_add(millis(after)),
+            None => unix_ms.saturating_sub(millis(at - now)),
+        }
+    }
+
+    /// Input: the filters each batch of the owned partition `key` goes
+    /// through, in order (see [`Filter`]).
+    pub fn set_filters(&mut self, key: &PartitionKey, filters: Vec<Box<dyn Filter<M>>>) {
+        if let Some(part) = self.partitions.get_mut(key) {
+            part.filtering.filters = filters;
+        }
+    }
+
+    /// Input: what the consumer of the job of `key` started for `generation`
+    /// asked for (pause, seek, resume); applied when [`Core::finished`] takes
+    /// the job back.
+    pub fn requested(&mut self, key: &PartitionKey, generation: u64, requests: Requests) {
+        if let Some(part) = self
+            .partitions
+            .get_mut(key)
+            .filter(|p| p.generation == generation && p.job)
+        {
+            part.control.requested = requests;
+        }
+    }
+
+    /// When each partition held back for a while (a consumer's timed pause, a
+    /// filter's hold) is due to go on; a pause until resumed is not listed.
+    pub fn held_until(&self) -> Vec<(PartitionKey, Instant)> {
+        self.partitions
+            .iter()
+            .filter_map(|(key, part)| Some((key.clone(), part.control.held?.until?)))
+            .collect()
+    }
+
+    /// Whether the partition is held back (paused by its consumer or a filter).
+    pub fn is_held(&self, key: &PartitionKey) -> bool {
+        self.partitions
+            .get(key)
+            .is_some_and(|p| p.control.held.is_some())
     }
 
     /// The routes, by index.
@@ -199,16 +262,18 @@ impl<M: Offset, S> Core<M, S> {
         mut start: impl FnMut(&mut S, Start<M>, usize),
     ) -> usize {
         let mut started = 0;
+        let unix_ms = self.unix_ms(now);
         for (key, part) in &mut self.partitions {
             if !part.is_idle() || self.draining.contains(key) {
                 continue;
             }
             let rules = &self.routes[part.route].rules;
-            let writes = self.effects.len();
-            if let Some(job) = pipeline::next_job(key, part, rules, now, &mut self.effects) {
+            if let Some(job) = pipeline::next_job(key, part, rules, now, unix_ms, &mut self.effects)
+            {
                 started += 1;
                 start(&mut part.slot, job, part.route);
-            } else if self.effects.len() > writes {
+            } else if part.dead_letter.writing.is_some() {
+                // The partition was idle: a dead letter write just started.
                 self.in_flight += 1;
             }
         }
@@ -347,8 +412,8 @@ impl<M: Offset, S> Core<M, S> {
         true
     }
 
-    /// Whether the partition is held (see [`Core::hold`]).
-    pub fn is_held(&self, key: &PartitionKey) -> bool {
+    /// Whether the partition is held by a pause command (see [`Core::hold`]).
+    pub fn is_held_by_command(&self, key: &PartitionKey) -> bool {
         self.partitions.get(key).is_some_and(|p| p.hold.held)
     }
 

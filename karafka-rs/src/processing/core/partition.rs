@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::steps::{backpressure, dead_letter, hold, offsets, retry, tick};
+use super::steps::{backpressure, control, dead_letter, filtering, hold, offsets, retry, tick};
 
 /// One owned topic-partition. `S` is the driver's slot (its consumer
 /// instance); the core never looks inside it.
@@ -30,6 +30,8 @@ pub struct Partition<M, S> {
     pub(crate) backpressure: backpressure::State,
     pub(crate) tick: tick::State,
     pub(crate) hold: hold::State,
+    pub(crate) control: control::State,
+    pub(crate) filtering: filtering::State<M>,
     /// The driver's data for this partition.
     pub(crate) slot: S,
 }
@@ -50,6 +52,8 @@ impl<M, S> Partition<M, S> {
             backpressure: backpressure::State::default(),
             tick: tick::State::default(),
             hold: hold::State::default(),
+            control: control::State::default(),
+            filtering: filtering::State::default(),
             slot,
         }
     }

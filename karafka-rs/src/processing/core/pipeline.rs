@@ -5,24 +5,25 @@
 //!
 //! | When                 | Steps, in order                                                         |
 //! |----------------------|-------------------------------------------------------------------------|
-//! | messages fetched     | buffer at or after the head (older ones are replays)                    |
-//! | before a job         | hold (none while held) → retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → tick (when nothing is buffered) |
-//! | a batch finished     | offsets (store) → head moves → dead letter (count, narrow) → retry (pause, backoff) |
+//! | messages fetched     | buffer at or after the head (older ones are replays; none while paused for a retry or held) |
+//! | before a job         | hold (none while held) → retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → filtering (drop, hold; all dropped: next batch) → tick (when nothing is buffered) |
+//! | a batch finished     | control (take what the consumer asked) → offsets (store, up to a seek) → head moves (past dropped messages) → on success control (pause, seek) / on failure control (cancel hold) → dead letter (count, narrow) → retry (pause, backoff) |
+//! | a tick finished      | control (pause, resume)                                                 |
 //! | dead letter written  | offsets (store past it) → head moves; a failed write: retry (pause, backoff, write again) |
 //! | after dispatching    | backpressure (pause full buffers)                                       |
 //! | before polling       | backpressure (group-wide: wait for a job instead while buffers are full) |
-//! | time passes          | (nothing resumes while held) retry (seek back, resume) → backpressure (resume drained) → tick |
+//! | time passes          | (nothing resumes while held) control (end due holds) → retry (seek back, resume) → backpressure (resume drained) → tick |
 //! | held, released       | hold (pause fetching; resume where it stopped)                          |
 
 use std::time::{Duration, Instant};
 
 use super::effects::{Backoff, Effect, Finished, Offset, PartitionKey, Rules, Start, Work};
 use super::partition::Partition;
-use super::steps::{backpressure, dead_letter, offsets, retry, tick};
+use super::steps::{backpressure, control, dead_letter, filtering, offsets, retry, tick};
 
 /// Buffers fetched messages at or after the head.
 pub(crate) fn fetched<M: Offset, S>(part: &mut Partition<M, S>, messages: impl Iterator<Item = M>) {
-    if part.retry.paused.is_some() {
+    if part.retry.paused.is_some() || part.control.held.is_some() {
         // Fetched again after the seek.
         return;
     }
@@ -42,33 +43,42 @@ pub(crate) fn next_job<M: Offset, S>(
     part: &mut Partition<M, S>,
     rules: &Rules,
     now: Instant,
+    unix_ms: i64,
     out: &mut Vec<Effect<M>>,
 ) -> Option<Start<M>> {
-    if part.hold.held || part.retry.paused.is_some() {
-        return None;
-    }
-    if dead_letter::before_job(key, part, rules, out) {
-        return None;
-    }
-    let work = match part.buffer.front().map(M::offset) {
-        Some(first) => {
-            part.advance_head(first);
-            let size = if part.dead_letter.narrows(first) || !rules.batch_consuming {
-                1
-            } else {
-                rules.max_messages.max(1)
-            };
-            let take = size.min(part.buffer.len());
-            Work::Consume(part.buffer.drain(..take).collect())
+    let work = loop {
+        if part.hold.held || part.retry.paused.is_some() {
+            return None;
         }
-        None if tick::take_due(&mut part.tick, rules, now) => Work::Tick,
-        None => return None,
+        if dead_letter::before_job(key, part, rules, out) {
+            return None;
+        }
+        match part.buffer.front().map(M::offset) {
+            Some(first) => {
+                part.advance_head(first);
+                let size = if part.dead_letter.narrows(first) || !rules.batch_consuming {
+                    1
+                } else {
+                    rules.max_messages.max(1)
+                };
+                let take = size.min(part.buffer.len());
+                let batch = part.buffer.drain(..take).collect();
+                if let Some(batch) =
+                    filtering::before_job(key, part, rules, batch, now, unix_ms, out)
+                {
+                    break Work::Consume(batch);
+                }
+            }
+            None if tick::take_due(&mut part.tick, rules, now) => break Work::Tick,
+            None => return None,
+        }
     };
     part.job = true;
     Some(Start {
         key: key.clone(),
         generation: part.generation,
         attempt: retry::attempt(part),
+        stored: part.offsets.stored,
         work,
     })
 }
@@ -84,6 +94,7 @@ pub(crate) fn finished<M, S>(
     out: &mut Vec<Effect<M>>,
 ) {
     part.job = false;
+    let requests = std::mem::take(&mut part.control.requested);
     let Finished::Consumed {
         first,
         last,
@@ -91,13 +102,23 @@ pub(crate) fn finished<M, S>(
         result,
     } = done
     else {
+        control::after_job(key, part, requests, now, out);
         return;
     };
-    let mark = offsets::valid_mark(mark, last);
-    offsets::after_batch(key, part, rules, last, mark, result.is_ok(), out);
+    let end = filtering::covered_end(part, last, result.is_ok());
+    // A seek stores nothing at or after where the next batch starts.
+    let store_end = requests.seek.map_or(end, |seek| seek.min(end));
+    let mark = offsets::valid_mark(mark, last).map(|m| m.min(store_end));
+    if store_end > first {
+        offsets::after_batch(key, part, rules, store_end - 1, mark, result.is_ok(), out);
+    }
     match result {
-        Ok(()) => part.advance_head(last + 1),
+        Ok(()) => {
+            part.advance_head(end);
+            control::after_job(key, part, requests, now, out);
+        }
         Err(failure) => {
+            control::cancel(part);
             let resume = resume_at(first, mark);
             part.advance_head(resume);
             let next = if dead_letter::after_failure(part, rules, resume, last, failure.culprit) {
@@ -158,6 +179,7 @@ pub(crate) fn due<M, S>(
     if part.hold.held {
         return;
     }
+    control::due(key, part, now, next_due, out);
     retry::due(key, part, now, next_due, out);
     backpressure::due(key, part, rules, out);
     tick::due(&part.tick, now, next_due);

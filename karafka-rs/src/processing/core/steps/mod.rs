@@ -3,7 +3,9 @@
 //! in a field of [`super::Partition`].
 
 pub(crate) mod backpressure;
+pub(crate) mod control;
 pub(crate) mod dead_letter;
+pub(crate) mod filtering;
 pub(crate) mod hold;
 pub(crate) mod offsets;
 pub(crate) mod retry;

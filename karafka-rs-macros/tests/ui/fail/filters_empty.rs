@@ -1,0 +1,7 @@
+karafka_rs_macros::routes! {
+    consumer_group example {
+        topic users { consumer: UsersConsumer, filters: [] }
+    }
+}
+
+fn main() {}

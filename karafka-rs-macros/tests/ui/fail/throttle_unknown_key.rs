@@ -1,0 +1,10 @@
+karafka_rs_macros::routes! {
+    consumer_group example {
+        topic users {
+            consumer: UsersConsumer,
+            throttle: { limit: 100, every: 1000 },
+        }
+    }
+}
+
+fn main() {}
