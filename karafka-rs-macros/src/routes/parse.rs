@@ -80,6 +80,8 @@ pub(crate) enum Value {
     DeadLetterQueue(DeadLetterQueue),
     /// `config: { ... }`.
     TopicConfig(TopicConfig),
+    /// `virtual_partitions: { ... }`.
+    VirtualPartitions(super::virtual_partitions::VirtualPartitions),
 }
 
 impl RouteOptions {
@@ -348,6 +350,7 @@ impl RouteOptions {
             ValueKind::Variant(values) => Value::Variant(variant(input, &name, values)?),
             ValueKind::DeadLetterQueue => Value::DeadLetterQueue(input.parse()?),
             ValueKind::TopicConfig => Value::TopicConfig(input.parse()?),
+            ValueKind::VirtualPartitions => Value::VirtualPartitions(input.parse()?),
         };
         self.values.push((spec, value));
         Ok(())
@@ -355,7 +358,7 @@ impl RouteOptions {
 }
 
 /// Parses `<key>:` where `key` must be one of `valid`, the options of `level` (`"topic"` or `"consumer group"`).
-fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> {
+pub(super) fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> {
     let topic = if level == "consumer group" {
         "`topic` or "
     } else {
@@ -375,7 +378,11 @@ fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> 
 }
 
 /// Stores the value parsed by `parse` in `slot`, unless option `key` was already given.
-fn set_once<T>(slot: &mut Option<T>, key: &Ident, parse: impl FnOnce() -> Result<T>) -> Result<()> {
+pub(super) fn set_once<T>(
+    slot: &mut Option<T>,
+    key: &Ident,
+    parse: impl FnOnce() -> Result<T>,
+) -> Result<()> {
     if slot.is_some() {
         return Err(Error::new(
             key.span(),
@@ -408,7 +415,7 @@ fn variant(input: ParseStream, option: &str, values: &[(String, String)]) -> Res
 
 /// Parses an integer literal of at least `min` for `option`, unsuffixed or with
 /// `suffix`, into a `suffix`-suffixed literal.
-fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<LitInt> {
+pub(super) fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<LitInt> {
     let lit: LitInt = input.parse()?;
     if !lit.suffix().is_empty() && lit.suffix() != suffix {
         let message = format!(

@@ -36,6 +36,8 @@ pub(crate) enum ValueKind {
     DeadLetterQueue,
     /// `{ partitions: <n>, replication_factor: <n>, "<setting>": <value> }`.
     TopicConfig,
+    /// `{ partitioner: <partitioner>, max_partitions: <n> }`.
+    VirtualPartitions,
 }
 
 /// The table's tokens, as written in `src/route_options.rs`.
@@ -109,13 +111,14 @@ fn key(input: ParseStream, name: &str) -> Result<()> {
 }
 
 /// `bool`, `integer(<suffix>, <min>)`, `variant(<dsl> = <Variant>, ...)`,
-/// `dead_letter_queue` or `topic_config`.
+/// `dead_letter_queue`, `topic_config` or `virtual_partitions`.
 fn value_kind(input: ParseStream) -> Result<ValueKind> {
     let kind: Ident = input.parse()?;
     match kind.to_string().as_str() {
         "bool" => Ok(ValueKind::Bool),
         "dead_letter_queue" => Ok(ValueKind::DeadLetterQueue),
         "topic_config" => Ok(ValueKind::TopicConfig),
+        "virtual_partitions" => Ok(ValueKind::VirtualPartitions),
         "integer" => {
             let args;
             parenthesized!(args in input);
@@ -164,6 +167,7 @@ mod tests {
                 "manual_offset_management",
                 "tick_interval",
                 "dead_letter_queue",
+                "virtual_partitions",
                 "config"
             ]
         );

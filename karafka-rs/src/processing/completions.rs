@@ -27,14 +27,16 @@ impl Processor {
         let Completion {
             key,
             generation,
+            lane,
             consumer: instance,
             mut ctx,
             initialized_error,
             outcome,
         } = completion;
-        self.shared
-            .activity
-            .finished(&activity_label(&self.shared.group.name, &key));
+        self.shared.activity.finished(&super::lanes::label(
+            activity_label(&self.shared.group.name, &key),
+            lane,
+        ));
         if let Some(error) = initialized_error {
             let message = format!("initialized hook failed: {error}");
             self.report_partition(ErrorType::ConsumerInitialized, &key, None, None, message);
@@ -59,9 +61,12 @@ impl Processor {
         let current = {
             let mut state = self.lock();
             let now = self.shared.clock.now();
-            match state.core.finished(&key, generation, finished, now) {
+            match state
+                .core
+                .finished_lane(&key, generation, lane, finished, now)
+            {
                 Some(slot) => {
-                    slot.instance = Some((instance, ctx));
+                    slot.lane(lane).instance = Some((instance, ctx));
                     None
                 }
                 None => Some((instance, ctx)),
@@ -84,17 +89,17 @@ impl Processor {
             Outcome::Consumed(consumed) if consumed.result.is_ok() => {
                 // Stored before it is reported consumed.
                 self.apply_effects(client);
-                self.consumed(&key, consumed, attempt);
+                self.consumed(&key, consumed, attempt, lane);
                 return;
             }
             // Reported failed before the retry pause is.
-            Outcome::Consumed(consumed) => self.consumed(&key, consumed, attempt),
+            Outcome::Consumed(consumed) => self.consumed(&key, consumed, attempt, lane),
         }
         self.apply_effects(client);
     }
 
     /// Reports how a batch went.
-    fn consumed(&self, key: &PartitionKey, consumed: Consumed, attempt: u32) {
+    fn consumed(&self, key: &PartitionKey, consumed: Consumed, attempt: u32, lane: usize) {
         let monitor = &self.shared.monitor;
         match consumed.result {
             Ok(()) => monitor.instrument_with(EventKind::ConsumerConsumed, || {
@@ -111,6 +116,9 @@ impl Processor {
                     duration: consumed.duration,
                     attempt,
                     consumption_lag: consumed.consumption_lag,
+                    virtual_partition: route
+                        .and_then(|r| r.virtual_partitions.as_ref())
+                        .map(|_| lane),
                 })
             }),
             Err(error) => monitor.instrument(Event::ErrorOccurred(

@@ -16,6 +16,7 @@ mod dead_letter_writer;
 pub mod dlq;
 mod hooks;
 pub(crate) mod job;
+mod lanes;
 pub(crate) mod processor;
 pub(crate) mod turn;
 pub(crate) mod worker_pool;

@@ -52,6 +52,8 @@ pub(crate) struct GroupShared {
 pub(crate) struct Slot {
     pub(crate) instance: Option<(Box<dyn ErasedConsumer>, Context)>,
     pub(crate) initialized: bool,
+    /// The consumer instances of virtual partitions 1, 2, ... (see `lanes`).
+    pub(crate) lanes: Vec<Slot>,
 }
 
 /// Work that came back to the fetch thread.
@@ -97,11 +99,12 @@ impl Processor {
             exponential: config.pause_with_exponential_backoff,
         };
         let (done_tx, done_rx) = channel();
+        let core = super::lanes::core_with_partitioners(&topics, routes, backoff);
         Processor {
             shared,
             topics,
             state: Mutex::new(State {
-                core: Core::new(routes, backoff),
+                core,
                 effects: Vec::new(),
             }),
             epoch: AtomicU64::new(0),
@@ -156,15 +159,7 @@ impl Processor {
         {
             return;
         }
-        let ctx = Context::new(
-            self.shared.group.name.clone(),
-            route.name.clone(),
-            partition,
-        );
-        let slot = Slot {
-            instance: Some(((route.factory)(), ctx)),
-            initialized: false,
-        };
+        let slot = Slot::new(&self.shared.group.name, route, partition);
         let mut state = self.lock();
         state
             .core
@@ -200,15 +195,10 @@ impl Processor {
                 self.sync_epoch(&state);
                 released
             };
-            if let Some((
-                Slot {
-                    instance: Some((mut consumer, mut ctx)),
-                    initialized: true,
-                },
-                _,
-            )) = released
-            {
-                self.run_hook(&mut *consumer, &mut ctx, Hook::Revoked);
+            if let Some((slot, _)) = released {
+                for (mut consumer, mut ctx) in slot.into_initialized() {
+                    self.run_hook(&mut *consumer, &mut ctx, Hook::Revoked);
+                }
             }
         }
     }
@@ -263,6 +253,12 @@ impl Processor {
     }
 
     fn job(&self, slot: &mut Slot, start: Start<RawMessage>, route: &Topic) -> Job {
+        let slot = slot.lane_or_new(
+            start.lane,
+            &self.shared.group.name,
+            route,
+            start.key.partition,
+        );
         let (consumer, mut ctx) = slot
             .instance
             .take()
@@ -273,7 +269,10 @@ impl Processor {
             Work::Tick => super::job::Work::Tick,
         };
         self.shared.activity.started(
-            activity_label(&self.shared.group.name, &start.key),
+            super::lanes::label(
+                activity_label(&self.shared.group.name, &start.key),
+                start.lane,
+            ),
             describe(route, &start.key, &work),
         );
         let run_initialized = !slot.initialized;
@@ -281,6 +280,8 @@ impl Processor {
         Job {
             key: start.key,
             generation: start.generation,
+            lane: start.lane,
+            virtual_partitions: route.virtual_partitions.is_some(),
             consumer,
             ctx,
             run_initialized,
@@ -340,7 +341,7 @@ impl Processor {
             released
         };
         for (_, slot) in released {
-            if let (Some((mut consumer, mut ctx)), true) = (slot.instance, slot.initialized) {
+            for (mut consumer, mut ctx) in slot.into_initialized() {
                 self.run_hook(&mut *consumer, &mut ctx, Hook::Shutdown);
             }
         }
@@ -365,6 +366,7 @@ fn rules_of(config: &Config, topic: &Topic) -> Rules {
         tick_interval: topic.tick_interval,
         dead_letter_retries: topic.dead_letter_queue.map(|dlq| dlq.max_retries),
         buffer_limit: buffer_limit(config, topic),
+        virtual_partitions: topic.virtual_partitions.map(|vp| vp.max_partitions),
     }
 }
 

@@ -8,7 +8,9 @@
 pub mod definition;
 mod options;
 mod registry;
+mod virtual_partitions;
 
 pub use definition::{RouteOptions, TopicConfig};
 pub use options::Topic;
 pub use registry::{ConsumerGroup, DeclaredTopic, Routes};
+pub use virtual_partitions::{hash_key, Partitioner, VirtualPartitioner, VirtualPartitions};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::definition::{DeadLetterQueue, TopicConfig};
+use super::virtual_partitions::VirtualPartitions;
 use crate::config::{Backend, Config, InitialOffset};
 use crate::consumer::erased::ConsumerFactory;
 use crate::messages::payload_type::{Format, PayloadType};

@@ -36,6 +36,8 @@ pub struct Rules {
     pub dead_letter_retries: Option<u32>,
     /// Messages buffered before the partition is paused (backpressure).
     pub buffer_limit: usize,
+    /// Most virtual partitions a batch is split into, if the route has them.
+    pub virtual_partitions: Option<usize>,
 }
 
 /// How long a partition pauses after its `n`th consecutive failure.
@@ -80,6 +82,8 @@ pub struct Start<M> {
     pub generation: u64,
     /// Which attempt at this position it is: 1, then 2 after a failure...
     pub attempt: u32,
+    /// The virtual partition (lane) the job runs for; 0 without virtual partitions.
+    pub lane: usize,
     /// The work.
     pub work: Work<M>,
 }

@@ -7,7 +7,7 @@
 //! directly.
 //!
 //! Inputs: [`Core::assign`], [`Core::revoke`], [`Core::fetched`],
-//! [`Core::dispatch`], [`Core::finished`], [`Core::dead_letter_written`],
+//! [`Core::dispatch`], [`Core::finished`] (or [`Core::finished_lane`]), [`Core::dead_letter_written`],
 //! [`Core::apply_backpressure`], [`Core::resume_due`], [`Core::resume_failed`].
 //! Effects collect until [`Core::take_effects`].
 
@@ -17,8 +17,10 @@ mod pipeline;
 mod steps;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod virtual_partitions_tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,7 @@ pub use effects::{
     Start, Work,
 };
 pub use partition::Partition;
+pub use steps::virtual_partitions::Partitioner;
 
 /// A route as the core knows it: its topic and the rules it follows.
 #[derive(Debug, Clone)]
@@ -43,9 +46,11 @@ pub struct Core<M, S = ()> {
     routes: Vec<Route>,
     backoff: Backoff,
     partitions: HashMap<PartitionKey, Partition<M, S>>,
-    /// Partitions revoked while a job ran: none of their jobs starts (should
-    /// they come back) before that job returns.
-    draining: HashSet<PartitionKey>,
+    /// Partitions revoked while jobs ran, with how many still run: none of
+    /// their jobs starts (should they come back) before those return.
+    draining: HashMap<PartitionKey, usize>,
+    /// The partitioner of each route with virtual partitions, by route index.
+    partitioners: HashMap<usize, Partitioner<M>>,
     next_generation: u64,
     epoch: u64,
     in_flight: usize,
@@ -77,12 +82,19 @@ impl<M: Offset, S> Core<M, S> {
             routes,
             backoff,
             partitions: HashMap::new(),
-            draining: HashSet::new(),
+            draining: HashMap::new(),
+            partitioners: HashMap::new(),
             next_generation: 0,
             epoch: 0,
             in_flight: 0,
             effects: Vec::new(),
         }
+    }
+
+    /// Splits the batches of route `route` (whose rules have
+    /// `virtual_partitions`) into lanes by `partitioner`'s keys.
+    pub fn partition_by(&mut self, route: usize, partitioner: Partitioner<M>) {
+        self.partitioners.insert(route, partitioner);
     }
 
     /// The routes, by index.
@@ -162,7 +174,8 @@ impl<M: Offset, S> Core<M, S> {
         self.epoch += 1;
         let part = self.partitions.remove(key)?;
         if part.job {
-            self.draining.insert(key.clone());
+            *self.draining.entry(key.clone()).or_default() +=
+                part.virtual_partitions.running_lanes();
         }
         Some((part.slot, part.job))
     }
@@ -196,14 +209,18 @@ impl<M: Offset, S> Core<M, S> {
     ) -> usize {
         let mut started = 0;
         for (key, part) in &mut self.partitions {
-            if !part.is_idle() || self.draining.contains(key) {
+            if !part.is_idle() || self.draining.contains_key(key) {
                 continue;
             }
             let rules = &self.routes[part.route].rules;
+            let partitioner = self.partitioners.get(&part.route);
             let writes = self.effects.len();
-            if let Some(job) = pipeline::next_job(key, part, rules, now, &mut self.effects) {
-                started += 1;
-                start(&mut part.slot, job, part.route);
+            let jobs = pipeline::next_jobs(key, part, rules, partitioner, now, &mut self.effects);
+            if !jobs.is_empty() {
+                started += jobs.len();
+                for job in jobs {
+                    start(&mut part.slot, job, part.route);
+                }
             } else if self.effects.len() > writes {
                 self.in_flight += 1;
             }
@@ -223,13 +240,31 @@ impl<M: Offset, S> Core<M, S> {
         done: Finished,
         now: Instant,
     ) -> Option<&mut S> {
+        self.finished_lane(key, generation, 0, done, now)
+    }
+
+    /// Input: as [`Core::finished`], for the job of virtual partition `lane`
+    /// ([`Start::lane`]); a split batch is applied once all its lanes returned.
+    pub fn finished_lane(
+        &mut self,
+        key: &PartitionKey,
+        generation: u64,
+        lane: usize,
+        done: Finished,
+        now: Instant,
+    ) -> Option<&mut S> {
         self.in_flight = self.in_flight.saturating_sub(1);
         let Some(part) = self
             .partitions
             .get_mut(key)
             .filter(|p| p.generation == generation && p.job)
         else {
-            self.draining.remove(key);
+            if let Some(running) = self.draining.get_mut(key) {
+                *running = running.saturating_sub(1);
+                if *running == 0 {
+                    self.draining.remove(key);
+                }
+            }
             return None;
         };
         let rules = &self.routes[part.route].rules;
@@ -237,6 +272,7 @@ impl<M: Offset, S> Core<M, S> {
             key,
             part,
             rules,
+            lane,
             done,
             &self.backoff,
             now,

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::steps::{backpressure, dead_letter, offsets, retry, tick};
+use super::steps::{backpressure, dead_letter, offsets, retry, tick, virtual_partitions};
 
 /// One owned topic-partition. `S` is the driver's slot (its consumer
 /// instance); the core never looks inside it.
@@ -29,6 +29,7 @@ pub struct Partition<M, S> {
     pub(crate) dead_letter: dead_letter::State,
     pub(crate) backpressure: backpressure::State,
     pub(crate) tick: tick::State,
+    pub(crate) virtual_partitions: virtual_partitions::State,
     /// The driver's data for this partition.
     pub(crate) slot: S,
 }
@@ -48,6 +49,7 @@ impl<M, S> Partition<M, S> {
             dead_letter: dead_letter::State::default(),
             backpressure: backpressure::State::default(),
             tick: tick::State::default(),
+            virtual_partitions: virtual_partitions::State::default(),
             slot,
         }
     }

@@ -6,7 +6,8 @@
 //! | When                 | Steps, in order                                                         |
 //! |----------------------|-------------------------------------------------------------------------|
 //! | messages fetched     | buffer at or after the head (older ones are replays)                    |
-//! | before a job         | retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → tick (when nothing is buffered) |
+//! | before a job         | retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → tick (when nothing is buffered) → virtual partitions (split the batch into parallel lanes) |
+//! | a lane finished      | virtual partitions (store the lowest offset not done; wait for the other lanes) → as a batch finished |
 //! | a batch finished     | offsets (store) → head moves → dead letter (count, narrow) → retry (pause, backoff) |
 //! | dead letter written  | offsets (store past it) → head moves                                    |
 //! | after dispatching    | backpressure (pause full buffers)                                       |
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::effects::{Backoff, Effect, Finished, Offset, PartitionKey, Rules, Start, Work};
 use super::partition::Partition;
+use super::steps::virtual_partitions::{self, Partitioner};
 use super::steps::{backpressure, dead_letter, offsets, retry, tick};
 
 /// Buffers fetched messages at or after the head.
@@ -34,8 +36,24 @@ pub(crate) fn fetched<M: Offset, S>(part: &mut Partition<M, S>, messages: impl I
     }
 }
 
+/// The next jobs of an idle partition (one per lane; none if it has no work);
+/// a dead letter write goes to `out`.
+pub(crate) fn next_jobs<M: Offset, S>(
+    key: &PartitionKey,
+    part: &mut Partition<M, S>,
+    rules: &Rules,
+    partitioner: Option<&Partitioner<M>>,
+    now: Instant,
+    out: &mut Vec<Effect<M>>,
+) -> Vec<Start<M>> {
+    match next_job(key, part, rules, now, out) {
+        Some(job) => virtual_partitions::split(part, rules, partitioner, job),
+        None => Vec::new(),
+    }
+}
+
 /// The next job of an idle partition, if it has one; a dead letter write goes to `out`.
-pub(crate) fn next_job<M: Offset, S>(
+fn next_job<M: Offset, S>(
     key: &PartitionKey,
     part: &mut Partition<M, S>,
     rules: &Rules,
@@ -67,20 +85,26 @@ pub(crate) fn next_job<M: Offset, S>(
         key: key.clone(),
         generation: part.generation,
         attempt: retry::attempt(part),
+        lane: 0,
         work,
     })
 }
 
-/// Applies a finished job of the current ownership.
+/// Applies a finished job (of lane `lane`) of the current ownership.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn finished<M, S>(
     key: &PartitionKey,
     part: &mut Partition<M, S>,
     rules: &Rules,
+    lane: usize,
     done: Finished,
     backoff: &Backoff,
     now: Instant,
     out: &mut Vec<Effect<M>>,
 ) {
+    let Some(done) = virtual_partitions::finished(key, part, rules, lane, done, out) else {
+        return;
+    };
     part.job = false;
     let Finished::Consumed {
         first,

@@ -7,3 +7,4 @@ pub(crate) mod dead_letter;
 pub(crate) mod offsets;
 pub(crate) mod retry;
 pub(crate) mod tick;
+pub(crate) mod virtual_partitions;
