@@ -2,8 +2,9 @@
 //! its syntax and the runtime value it expands to.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Error, Ident, LitInt, LitStr, Path, Result, Token};
 
 use super::parse::{integer, option_key, set_once};
@@ -98,8 +99,9 @@ impl VirtualPartitions {
         let partitioner = match &self.partitioner {
             Partitioner::Key => quote!(::karafka::VirtualPartitioner::Key),
             Partitioner::Header(name) => quote!(::karafka::VirtualPartitioner::Header(#name)),
+            // Spanned on the type, so a type that is no `Partitioner + Default` is named there.
             Partitioner::Custom(path) => {
-                quote!(::karafka::VirtualPartitioner::custom::<#path>())
+                quote_spanned!(path.span()=> ::karafka::VirtualPartitioner::custom::<#path>())
             }
         };
         let max_partitions = &self.max_partitions;
