@@ -12,8 +12,19 @@ pub use super::swarm::{SwarmNodeExited, SwarmNodeStalled, SwarmNodeStarted};
 /// Topic-partitions affected by a rebalance, grouped by topic.
 pub type Partitions = Vec<(Arc<str>, Vec<i32>)>;
 
+/// The body of a generated `on_*` method: nothing, or a call to the shared method it falls back to.
+macro_rules! listener_default {
+    ($listener:ident, $event:ident) => {
+        let _ = $event;
+    };
+    ($listener:ident, $event:ident, $via:ident) => {
+        $listener.$via($event)
+    };
+}
+pub(crate) use listener_default;
+
 macro_rules! event_kinds {
-    ($($(#[$doc:meta])* $variant:ident => $name:literal, $method:ident, $payload:ty;)*) => {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal, $method:ident, $payload:ty $(, via $via:ident)?;)*) => {
         /// One entry of the fixed registry of event names.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -76,7 +87,7 @@ macro_rules! event_kinds {
                 $(
                     #[doc = concat!("Called on `", $name, "`.")]
                     fn $method(&self, event: &$payload) {
-                        let _ = event;
+                        $crate::instrumentation::events::listener_default!(self, event $(, $via)?);
                     }
                 )*
             };
@@ -87,15 +98,15 @@ macro_rules! event_kinds {
 
 event_kinds! {
     /// The app is configured and its routes are valid; the server is about to boot.
-    AppInitialized => "app.initialized", on_app_initialized, AppStatusChanged;
+    AppInitialized => "app.initialized", on_app_initialized, AppStatusChanged, via on_app_status;
     /// Consumers are subscribed and fetching.
-    AppRunning => "app.running", on_app_running, AppStatusChanged;
+    AppRunning => "app.running", on_app_running, AppStatusChanged, via on_app_status;
     /// Quiet mode: running work finishes, no new work starts, the groups stay joined.
-    AppQuieting => "app.quieting", on_app_quieting, AppStatusChanged;
+    AppQuieting => "app.quieting", on_app_quieting, AppStatusChanged, via on_app_status;
     /// A graceful stop has begun.
-    AppStopping => "app.stopping", on_app_stopping, AppStatusChanged;
+    AppStopping => "app.stopping", on_app_stopping, AppStatusChanged, via on_app_status;
     /// Everything is stopped and committed.
-    AppStopped => "app.stopped", on_app_stopped, AppStatusChanged;
+    AppStopped => "app.stopped", on_app_stopped, AppStatusChanged, via on_app_status;
     /// One iteration of a consumer group's fetch loop (many per second: keep it cheap).
     FetchLoop => "connection.listener.fetch_loop", on_connection_listener_fetch_loop, FetchLoop;
     /// A fetch loop polled the client; says how many messages came back.

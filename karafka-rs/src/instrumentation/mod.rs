@@ -80,6 +80,12 @@ pub trait Listener: Send + Sync + 'static {
         event.dispatch(self);
     }
 
+    /// Called on each of the five `app.*` status events whose own `on_app_*` method is
+    /// not overridden: one place for a listener that treats every status change alike.
+    fn on_app_status(&self, event: &AppStatusChanged) {
+        let _ = event;
+    }
+
     events::listener_methods!();
 }
 

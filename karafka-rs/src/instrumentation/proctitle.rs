@@ -63,23 +63,7 @@ impl Listener for ProctitleListener {
         )
     }
 
-    fn on_app_initialized(&self, event: &AppStatusChanged) {
-        self.set(event);
-    }
-
-    fn on_app_running(&self, event: &AppStatusChanged) {
-        self.set(event);
-    }
-
-    fn on_app_quieting(&self, event: &AppStatusChanged) {
-        self.set(event);
-    }
-
-    fn on_app_stopping(&self, event: &AppStatusChanged) {
-        self.set(event);
-    }
-
-    fn on_app_stopped(&self, event: &AppStatusChanged) {
+    fn on_app_status(&self, event: &AppStatusChanged) {
         self.set(event);
     }
 }

@@ -95,19 +95,7 @@ impl Listener for NodeReporter {
         )
     }
 
-    fn on_app_initialized(&self, event: &AppStatusChanged) {
-        self.status(event);
-    }
-
-    fn on_app_running(&self, event: &AppStatusChanged) {
-        self.status(event);
-    }
-
-    fn on_app_quieting(&self, event: &AppStatusChanged) {
-        self.status(event);
-    }
-
-    fn on_app_stopping(&self, event: &AppStatusChanged) {
+    fn on_app_status(&self, event: &AppStatusChanged) {
         self.status(event);
     }
 

@@ -246,24 +246,12 @@ impl Listener for MetricsListener {
         self.inner.settings.statistics_interval
     }
 
-    fn on_app_initialized(&self, event: &AppStatusChanged) {
-        self.registry().status = Some(event.status);
-    }
-
-    fn on_app_running(&self, event: &AppStatusChanged) {
-        self.registry().status = Some(event.status);
-    }
-
-    fn on_app_quieting(&self, event: &AppStatusChanged) {
-        self.registry().status = Some(event.status);
-    }
-
-    fn on_app_stopping(&self, event: &AppStatusChanged) {
+    fn on_app_status(&self, event: &AppStatusChanged) {
         self.registry().status = Some(event.status);
     }
 
     fn on_app_stopped(&self, event: &AppStatusChanged) {
-        self.registry().status = Some(event.status);
+        self.on_app_status(event);
         // The fetch loops are gone; they are not stalled.
         self.inner
             .loops
