@@ -20,6 +20,7 @@ mod metrics;
 mod report;
 mod swarm;
 mod throughput;
+mod vp;
 
 use clap::{Parser, ValueEnum};
 
@@ -51,6 +52,8 @@ enum Scenario {
     Metrics,
     /// Throughput of `server --swarm 2` against one server process (the same app binary).
     Swarm,
+    /// ONE partition, 1 ms of simulated IO per message, 10 virtual partitions on concurrency 10.
+    Vp,
 }
 
 #[derive(Debug, Parser)]
@@ -101,10 +104,12 @@ async fn main() -> anyhow::Result<()> {
             memory::run(&broker).await?;
             lifecycle::run(&broker).await?;
             io::run(&broker).await?;
+            vp::run(&broker).await?;
             metrics::run(&broker).await?;
             swarm::run(&broker).await
         }
         Scenario::Metrics => metrics::run(&broker).await,
         Scenario::Swarm => swarm::run(&broker).await,
+        Scenario::Vp => vp::run(&broker).await,
     }
 }
