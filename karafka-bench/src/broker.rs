@@ -9,7 +9,8 @@ use crate::BrokerKind;
 pub struct Broker {
     address: String,
     embedded: Option<EmbeddedBroker>,
-    _tansu: Option<Tansu>,
+    tansu: Option<Tansu>,
+    kind: BrokerKind,
 }
 
 impl Broker {
@@ -19,7 +20,8 @@ impl Broker {
             return Ok(Broker {
                 address: address.to_owned(),
                 embedded: None,
-                _tansu: None,
+                tansu: None,
+                kind,
             });
         }
         Ok(match kind {
@@ -28,7 +30,8 @@ impl Broker {
                 Broker {
                     address: broker.bootstrap_servers().to_owned(),
                     embedded: Some(broker),
-                    _tansu: None,
+                    tansu: None,
+                    kind,
                 }
             }
             BrokerKind::Tansu => {
@@ -36,7 +39,8 @@ impl Broker {
                 Broker {
                     address: tansu.address().to_owned(),
                     embedded: None,
-                    _tansu: Some(tansu),
+                    tansu: Some(tansu),
+                    kind,
                 }
             }
         })
@@ -45,6 +49,16 @@ impl Broker {
     /// `host:port` of the broker.
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// Which broker it is (as given with `--broker`).
+    pub fn kind(&self) -> BrokerKind {
+        self.kind
+    }
+
+    /// The process id of a broker started for the run in a process of its own.
+    pub fn pid(&self) -> Option<u32> {
+        self.tansu.as_ref().map(Tansu::pid)
     }
 
     /// Creates a topic, through the mock cluster's API or CreateTopics.

@@ -5,13 +5,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::ClientConfig;
 
-/// A 100-byte JSON payload for message `seq`.
-pub fn payload(seq: usize) -> String {
+/// A JSON payload of `size` bytes (at least its fields' length) for message `seq`.
+pub fn sized_payload(seq: usize, size: usize) -> String {
     let head = format!(
         "{{\"seq\":{seq},\"user\":\"user-{:05}\",\"event\":\"page_view\",\"pad\":\"",
         seq % 100_000
     );
-    let pad = 100usize.saturating_sub(head.len() + 2);
+    let pad = size.saturating_sub(head.len() + 2);
     format!("{head}{}\"}}", "x".repeat(pad))
 }
 
@@ -27,16 +27,29 @@ pub fn producer(
         .create()?)
 }
 
-/// Produces `count` messages round-robin over `partitions` and waits for all acknowledgements.
+/// Produces `count` 100-byte messages round-robin over `partitions` and waits
+/// for all acknowledgements.
 pub fn produce_backlog(
     brokers: &str,
     topic: &str,
     partitions: i32,
     count: usize,
 ) -> anyhow::Result<()> {
+    produce_sized_backlog(brokers, topic, partitions, count, 100)
+}
+
+/// Produces `count` messages of `size` bytes round-robin over `partitions` and
+/// waits for all acknowledgements.
+pub fn produce_sized_backlog(
+    brokers: &str,
+    topic: &str,
+    partitions: i32,
+    count: usize,
+    size: usize,
+) -> anyhow::Result<()> {
     let producer = producer(brokers, 20)?;
     for seq in 0..count {
-        let payload = payload(seq);
+        let payload = sized_payload(seq, size);
         let key = format!("key-{seq}");
         let mut record = BaseRecord::to(topic)
             .payload(&payload)

@@ -1,5 +1,6 @@
 //! karafka-rs benchmarks: `cargo run --release -p karafka-bench -- --broker embedded --scenario io`
-//! (or `--scenario metrics`, `--scenario swarm`, ...).
+//! (or `--scenario metrics`, `--scenario swarm`, ...; `--broker tansu` starts a
+//! Tansu for the run, `--runs 5 --size 1000` for the throughput scenarios).
 //!
 //! Each figure is printed as one JSON line on stdout,
 //! `{"name":"io_c10","value":9500,"unit":"msg/s"}`; progress goes to stderr.
@@ -11,12 +12,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod apps;
 mod broker;
+mod cpu;
 mod data;
 mod io;
 mod latency;
 mod lifecycle;
 mod memory;
 mod metrics;
+mod raw;
 mod report;
 mod swarm;
 mod throughput;
@@ -38,8 +41,10 @@ enum BrokerKind {
 enum Scenario {
     /// Everything below.
     All,
-    /// Raw rdkafka loop against karafka-rs inline and worker pool.
+    /// Raw rdkafka loops (per round, per message) against karafka-rs inline and worker pool.
     Throughput,
+    /// The count-only rdkafka loop (the ceiling) against karafka-rs inline and worker pool.
+    Ceiling,
     /// End-to-end latency at 5,000 msg/s.
     Latency,
     /// Peak RSS of a process draining a backlog.
@@ -68,6 +73,32 @@ struct Args {
     /// What to measure.
     #[arg(long, value_enum, default_value = "all")]
     scenario: Scenario,
+    #[command(flatten)]
+    options: Options,
+}
+
+/// Options the scenarios share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// Runs per contender, alternating; figures are medians.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    runs: u64,
+    /// Payload bytes per message of the throughput scenarios.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    size: u64,
+    /// Messages in the throughput scenarios' backlog (default: by broker and size).
+    #[arg(long)]
+    messages: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            runs: 5,
+            size: 100,
+            messages: None,
+        }
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -85,11 +116,16 @@ async fn main() -> anyhow::Result<()> {
     }
     let args = Args::parse();
     let broker = broker::Broker::start(args.broker, args.brokers.as_deref())?;
+    let options = &args.options;
     match args.scenario {
         Scenario::Io => io::run(&broker).await,
         Scenario::Throughput => {
-            throughput::prepare(&broker).await?;
-            throughput::run(&broker).await
+            prepare_backlog(&broker, options).await?;
+            throughput::run(&broker, options).await
+        }
+        Scenario::Ceiling => {
+            prepare_backlog(&broker, options).await?;
+            throughput::ceiling(&broker, options).await
         }
         Scenario::Latency => latency::run(&broker).await,
         Scenario::Memory => {
@@ -99,7 +135,8 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Lifecycle => lifecycle::run(&broker).await,
         Scenario::All => {
             throughput::prepare(&broker).await?;
-            throughput::run(&broker).await?;
+            throughput::run(&broker, &Options::default()).await?;
+            throughput::ceiling(&broker, &Options::default()).await?;
             latency::run(&broker).await?;
             memory::run(&broker).await?;
             lifecycle::run(&broker).await?;
@@ -112,4 +149,10 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Swarm => swarm::run(&broker).await,
         Scenario::Vp => vp::run(&broker).await,
     }
+}
+
+/// Creates and fills the throughput scenarios' backlog as `options` ask.
+async fn prepare_backlog(broker: &broker::Broker, options: &Options) -> anyhow::Result<()> {
+    let backlog = throughput::Backlog::new(broker.kind(), options);
+    throughput::prepare_backlog(broker, &backlog).await
 }

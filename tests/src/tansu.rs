@@ -51,6 +51,11 @@ impl Tansu {
     pub fn address(&self) -> &str {
         &self.address
     }
+
+    /// The broker process's id (for its CPU time in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Tansu {

@@ -1,7 +1,9 @@
 //! Reliability: a slow worker-pool consumer facing a backlog larger than its
-//! memory bound. Fetched-but-unprocessed messages are bounded (partitions are
-//! paused, not buffered), so the server's peak RSS stays under the bound the
-//! README states, while what it did process has no gaps.
+//! memory bound. Fetched-but-unprocessed messages are bounded (the fetch loop
+//! stops polling while its buffers are full, and librdkafka's own queue is
+//! bounded; a partition is paused only as the last resort), so the server's
+//! peak RSS stays under the bound the README states, while what it did process
+//! has no gaps.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,8 +24,9 @@ const PARTITIONS: i32 = 40;
 const PER_PARTITION: usize = 4_000;
 const MESSAGE_SIZE: usize = 1024;
 /// The bound in the README's Reliability section. Measured: ~120-130 MiB with
-/// `max_buffered_messages = 1000`; ~300 MiB when nothing pauses the partitions
-/// (`max_buffered_messages` above the backlog).
+/// `max_buffered_messages = 1000` when full buffers paused their partitions;
+/// ~300 MiB when nothing bounded the buffers (`max_buffered_messages` above
+/// the backlog, before the poll gate).
 const PEAK_RSS_BOUND_MIB: u64 = 192;
 
 /// A /proc/<pid>/status figure in KiB (`VmHWM`, `VmRSS`).
@@ -70,7 +73,7 @@ async fn slow_consumer_facing_a_large_backlog_stays_under_the_memory_bound() {
     );
     let started = wait_until(Duration::from_secs(60), || !records(&record).is_empty());
     assert!(started, "the server consumes:\n{}", server.log());
-    // Long enough for every partition to fill its buffers and be paused.
+    // Long enough for the buffers and librdkafka's queue to fill.
     let mut peak_rss_kib = 0;
     for _ in 0..60 {
         std::thread::sleep(Duration::from_millis(250));
@@ -116,7 +119,6 @@ async fn slow_consumer_facing_a_large_backlog_stays_under_the_memory_bound() {
         "the consumer is slow: the backlog outlasts the measurement"
     );
     assert_eq!(gaps, 0, "nothing skipped in what was processed");
-    assert!(paused > 0, "full partitions are paused (backpressure)");
     assert!(
         peak_mib < PEAK_RSS_BOUND_MIB,
         "peak RSS {peak_mib} MiB is over the {PEAK_RSS_BOUND_MIB} MiB bound"

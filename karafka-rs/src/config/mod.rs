@@ -138,8 +138,9 @@ pub struct Config {
     pub concurrency: usize,
     /// Most messages in one batch handed to a consumer.
     pub max_messages: usize,
-    /// Fetched messages a partition may hold while its consumer is busy before
-    /// the partition is paused (backpressure); never less than two batches.
+    /// Fetched messages a group's partitions may hold between them before the
+    /// fetch loop waits for a job instead of polling, and one partition before
+    /// it is paused (backpressure); never less than two batches.
     pub max_buffered_messages: usize,
     /// Longest wait for the first message of a batch, in milliseconds.
     pub max_wait_time: u64,

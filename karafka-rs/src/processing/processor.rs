@@ -300,6 +300,12 @@ impl Processor {
         self.apply_effects(client);
     }
 
+    /// `None` when the fetch loop may poll now; else how long it waits for a
+    /// job to finish instead (the buffers are full enough).
+    pub(crate) fn poll_hold(&self) -> Option<Duration> {
+        self.lock().core.poll_hold(self.shared.clock.now())
+    }
+
     /// Resumes partitions whose retry is due or whose buffer has drained;
     /// returns how long until the next retry or tick is due.
     pub(crate) fn resume_due(&self, client: &dyn PartitionClient) -> Option<Duration> {

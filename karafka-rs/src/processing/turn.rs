@@ -3,7 +3,8 @@
 //!
 //! The order: collect what came back (finished jobs, dead letter
 //! acknowledgements) → dispatch new jobs → apply backpressure → resume what is
-//! due → poll → (while jobs run and nothing came) wait briefly for a
+//! due → poll, unless the buffers are full enough (then wait for a completion
+//! instead) → (while jobs run and nothing came) wait briefly for a
 //! completion → accept what was polled.
 
 use std::time::{Duration, Instant};
@@ -122,6 +123,16 @@ pub(crate) fn turn(
     }
     processor.apply_backpressure(source.client());
     let next_due = processor.resume_due(source.client());
+    if let Some(hold) = processor.poll_hold() {
+        // What is not polled stays in the client's bounded queue: nothing
+        // fetched is dropped, as a pause would.
+        let wait = next_due.map_or(hold, |due| due.min(hold));
+        processor.wait_completions(source.client(), wait);
+        return Turn {
+            fetched: 0,
+            polled_for: Duration::ZERO,
+        };
+    }
     let plan = PollPlan {
         next_due,
         busy: processor.is_busy(),

@@ -9,7 +9,11 @@
 //! 6. a message goes to the dead letter queue only after exactly
 //!    `max_retries + 1` failed attempts of its own, and a message that
 //!    succeeded is never dead-lettered;
-//! 7. virtual partitions: the lanes of a batch together hold exactly the
+//! 7. bounded memory: a member never buffers more than a poll round over
+//!    each owned partition's limit;
+//! 8. a member never holds polling back (backpressure's poll gate) for longer
+//!    than `HOLD_AT_MOST`, so rebalances are served and it stays in the group;
+//! 9. virtual partitions: the lanes of a batch together hold exactly the
 //!    messages from where the last job left off, each lane in offset order,
 //!    every partition key in one lane; the next batch starts only after all
 //!    lanes returned, where the lowest message not done left off (the stored
@@ -84,6 +88,26 @@ impl Checker {
 
     pub fn violation(&mut self, what: String) {
         self.violation.get_or_insert(what);
+    }
+
+    /// Invariant 7: `buffered` messages over `owned` partitions.
+    pub fn buffered(&mut self, member: usize, buffered: usize, owned: usize, per_partition: usize) {
+        if buffered > owned * per_partition {
+            self.violation(format!(
+                "member {member} buffers {buffered} messages over {owned} partitions, more than {per_partition} each"
+            ));
+        }
+    }
+
+    /// Invariant 8: a member has held polling back since `since_ms`, now `now_ms`.
+    pub fn held(&mut self, member: usize, since_ms: u64, now_ms: u64) {
+        let most = karafka::processing::core::HOLD_AT_MOST.as_millis() as u64;
+        if now_ms - since_ms > most {
+            self.violation(format!(
+                "member {member} has held polling back for {} ms, more than {most} ms",
+                now_ms - since_ms
+            ));
+        }
     }
 
     pub fn committed(&self, partition: i32) -> i64 {

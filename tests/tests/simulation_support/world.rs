@@ -4,7 +4,7 @@
 //! panic or mark, dead letter writes that are acknowledged late or fail, and a
 //! clock that moves only when the simulation says so. Each member's turn
 //! follows the fetch loop's order: collect, dispatch, backpressure, resume
-//! due, poll, accept.
+//! due, poll (unless the poll gate holds it back), accept.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -192,6 +192,8 @@ struct Member {
     client: HashMap<i32, Assigned>,
     jobs: Vec<Job>,
     writes: Vec<Write>,
+    /// Since when (ms) the poll gate has held polling back, across turns.
+    held_since: Option<u64>,
 }
 
 /// Everything simulated.
@@ -445,6 +447,14 @@ impl World {
         let now = self.now();
         self.members[member].core.resume_due(now);
         self.apply_effects(member);
+        if let Some(wait) = self.members[member].core.poll_hold(now) {
+            // The listener waits for a completion instead of polling.
+            let since = *self.members[member].held_since.get_or_insert(self.now_ms);
+            self.checker.held(member, since, self.now_ms);
+            self.note(|| format!("member {member} holds polling back (up to {wait:?})"));
+            return;
+        }
+        self.members[member].held_since = None;
         let round = self.poll(member, mid_round);
         if self.trace.is_some() {
             let polled: Vec<(i32, u64, i64)> =
@@ -462,6 +472,10 @@ impl World {
             m.core
                 .fetched(0, partition, epoch, std::iter::once(first).chain(rest));
         }
+        let per_partition = self.setup.rules.buffer_limit + self.setup.rules.max_messages * 4;
+        let (buffered, owned) = (m.core.buffered(), m.client.len());
+        self.checker
+            .buffered(member, buffered, owned, per_partition);
     }
 
     /// As the listener's poll round: up to four batches of messages from the
@@ -813,6 +827,7 @@ impl Member {
             client: HashMap::new(),
             jobs: Vec::new(),
             writes: Vec::new(),
+            held_since: None,
         }
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! Inputs: [`Core::assign`], [`Core::revoke`], [`Core::fetched`],
 //! [`Core::dispatch`], [`Core::finished`] (or [`Core::finished_lane`]), [`Core::dead_letter_written`],
-//! [`Core::apply_backpressure`], [`Core::resume_due`], [`Core::resume_failed`].
+//! [`Core::apply_backpressure`], [`Core::poll_hold`], [`Core::resume_due`],
+//! [`Core::resume_failed`].
 //! Effects collect until [`Core::take_effects`].
 
 mod effects;
@@ -29,6 +30,7 @@ pub use effects::{
     Start, Work,
 };
 pub use partition::Partition;
+pub use steps::backpressure::HOLD_AT_MOST;
 pub use steps::virtual_partitions::Partitioner;
 
 /// A route as the core knows it: its topic and the rules it follows.
@@ -54,6 +56,7 @@ pub struct Core<M, S = ()> {
     next_generation: u64,
     epoch: u64,
     in_flight: usize,
+    gate: steps::backpressure::Gate,
     effects: Vec<Effect<M>>,
 }
 
@@ -87,6 +90,7 @@ impl<M: Offset, S> Core<M, S> {
             next_generation: 0,
             epoch: 0,
             in_flight: 0,
+            gate: steps::backpressure::Gate::default(),
             effects: Vec::new(),
         }
     }
@@ -317,6 +321,29 @@ impl<M: Offset, S> Core<M, S> {
             let rules = &self.routes[part.route].rules;
             pipeline::after_dispatch(key, part, rules, &mut self.effects);
         }
+    }
+
+    /// Input: the fetch loop is about to poll at `now`. `None`: poll. `Some(wait)`:
+    /// the buffers are full enough, wait up to `wait` for a job to finish instead
+    /// (see the backpressure step).
+    pub fn poll_hold(&mut self, now: Instant) -> Option<Duration> {
+        let limit = self
+            .routes
+            .iter()
+            .map(|route| steps::backpressure::gate_limit(&route.rules))
+            .min()?;
+        let buffered = self
+            .partitions
+            .values()
+            .filter(|part| steps::backpressure::counts(part))
+            .map(|part| part.buffer.len())
+            .sum();
+        steps::backpressure::hold(&mut self.gate, buffered, limit, self.in_flight, now)
+    }
+
+    /// Messages buffered over every owned partition.
+    pub fn buffered(&self) -> usize {
+        self.partitions.values().map(|part| part.buffer.len()).sum()
     }
 
     /// Input: the time is `now`. Resumes what is due; returns how long until

@@ -11,6 +11,7 @@
 //! | a batch finished     | offsets (store) → head moves → dead letter (count, narrow) → retry (pause, backoff) |
 //! | dead letter written  | offsets (store past it) → head moves                                    |
 //! | after dispatching    | backpressure (pause full buffers)                                       |
+//! | before polling       | backpressure (group-wide: wait for a job instead while buffers are full) |
 //! | time passes          | retry (seek back, resume) → backpressure (resume drained) → tick        |
 
 use std::time::{Duration, Instant};
