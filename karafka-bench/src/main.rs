@@ -23,6 +23,7 @@ mod raw;
 mod report;
 mod swarm;
 mod throughput;
+mod vp;
 mod web_reporting;
 
 use clap::{Parser, ValueEnum};
@@ -59,6 +60,8 @@ enum Scenario {
     Swarm,
     /// Throughput of a trivial consumer with and without the Web UI's reporter.
     WebReporting,
+    /// ONE partition, 1 ms of simulated IO per message, 10 virtual partitions on concurrency 10.
+    Vp,
 }
 
 #[derive(Debug, Parser)]
@@ -141,12 +144,14 @@ async fn main() -> anyhow::Result<()> {
             memory::run(&broker).await?;
             lifecycle::run(&broker).await?;
             io::run(&broker).await?;
+            vp::run(&broker).await?;
             metrics::run(&broker).await?;
             swarm::run(&broker).await
         }
         Scenario::Metrics => metrics::run(&broker).await,
         Scenario::Swarm => swarm::run(&broker).await,
         Scenario::WebReporting => web_reporting::run(&broker).await,
+        Scenario::Vp => vp::run(&broker).await,
     }
 }
 

@@ -14,7 +14,7 @@
 //! /// Its doc line.
 //! name: RuntimeType {
 //!     dsl: bool | integer(<int type>, <minimum>) | variant(<dsl> = <Variant>, ...)
-//!        | dead_letter_queue | topic_config | filters | throttle,
+//!        | dead_letter_queue | topic_config | filters | throttle | virtual_partitions,
 //!     on: [group, topic],                      // where the DSL accepts it
 //!     resolved: <Type> = |option, config| <expr>, // the Topic field, from the merged Option and &Config
 //!     column: "<HEADER>" = |value| <String>,   // optional: a column of `routes`
@@ -75,6 +75,16 @@ route_options! {
         resolved: Option<DeadLetterQueue> = |option, _config| option,
         column: "DEAD LETTER QUEUE" = |dlq| match dlq {
             Some(dlq) => format!("{} after {} retries", dlq.topic, dlq.max_retries),
+            None => "-".to_owned(),
+        },
+    }
+    /// Splits each partition's batches into groups by a partitioner, consumed in parallel.
+    virtual_partitions: VirtualPartitions {
+        dsl: virtual_partitions,
+        on: [group, topic],
+        resolved: Option<VirtualPartitions> = |option, _config| option,
+        column: "VIRTUAL PARTITIONS" = |vp| match vp {
+            Some(vp) => vp.to_string(),
             None => "-".to_owned(),
         },
     }

@@ -174,6 +174,7 @@ pub use messages::{Message, Messages, RawMessage};
 pub use producer::Producer;
 pub use responders::serializers;
 pub use responders::{Outbox, Respond, RespondOptions, Responded, Responder};
+pub use routing::{Partitioner, VirtualPartitioner, VirtualPartitions};
 /// The JSON Schema crate whose `JsonSchema` derive gives payload types a schema
 /// in the app's AsyncAPI document (see [`asyncapi`]).
 pub use schemars;

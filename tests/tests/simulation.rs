@@ -1,10 +1,12 @@
 //! Deterministic simulation of the processing core: for each seed, a random
 //! consumer group (members, partitions, route options, both backends, with or
-//! without a dead letter queue and `max_retries` 0..3, manual offsets) runs a
+//! without a dead letter queue and `max_retries` 0..3, manual offsets, virtual
+//! partitions with 2..4 lanes over 1..6 keys) runs a
 //! random sequence of fetch-loop turns, passing time, rebalances (also in the
 //! middle of a poll round, also back to the same member), crashes that restart
 //! from the committed offsets, commits that fail, jobs that fail, panic, hang
-//! past the shutdown timeout or mark mid-batch, poison messages, and dead
+//! past the shutdown timeout or mark mid-batch (each lane of a batch split
+//! into virtual partitions on its own, finishing in any order), poison messages, and dead
 //! letter writes that fail or are acknowledged late. The invariants of
 //! `simulation_support::checker` are checked after every step.
 //!

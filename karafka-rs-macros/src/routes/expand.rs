@@ -121,6 +121,7 @@ fn value_tokens(spec: &OptionSpec, value: &Value) -> TokenStream {
                 ::karafka::__private::Throttling { limit: #limit, interval_ms: #interval }
             }
         }
+        Value::VirtualPartitions(virtual_partitions) => virtual_partitions.tokens(),
         Value::TopicConfig(config) => {
             let optional = |value: &Option<syn::LitInt>| match value {
                 Some(value) => some(value.to_token_stream()),

@@ -6,6 +6,7 @@ mod expand;
 mod parse;
 pub(crate) mod table;
 mod validate;
+mod virtual_partitions;
 
 #[cfg(test)]
 mod tests;

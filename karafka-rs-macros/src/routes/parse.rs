@@ -87,6 +87,8 @@ pub(crate) enum Value {
     Filters(Vec<Path>),
     /// `throttle: { ... }`.
     Throttle(Throttle),
+    /// `virtual_partitions: { ... }`.
+    VirtualPartitions(super::virtual_partitions::VirtualPartitions),
 }
 
 /// `throttle: { limit: <n>, interval: <ms> }`.
@@ -414,6 +416,7 @@ impl RouteOptions {
             ValueKind::TopicConfig => Value::TopicConfig(input.parse()?),
             ValueKind::Filters => Value::Filters(filter_types(input)?),
             ValueKind::Throttle => Value::Throttle(input.parse()?),
+            ValueKind::VirtualPartitions => Value::VirtualPartitions(input.parse()?),
         };
         self.values.push((spec, value));
         Ok(())
@@ -421,7 +424,7 @@ impl RouteOptions {
 }
 
 /// Parses `<key>:` where `key` must be one of `valid`, the options of `level` (`"topic"` or `"consumer group"`).
-fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> {
+pub(super) fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> {
     let topic = if level == "consumer group" {
         "`topic` or "
     } else {
@@ -441,7 +444,11 @@ fn option_key(input: ParseStream, level: &str, valid: &[&str]) -> Result<Ident> 
 }
 
 /// Stores the value parsed by `parse` in `slot`, unless option `key` was already given.
-fn set_once<T>(slot: &mut Option<T>, key: &Ident, parse: impl FnOnce() -> Result<T>) -> Result<()> {
+pub(super) fn set_once<T>(
+    slot: &mut Option<T>,
+    key: &Ident,
+    parse: impl FnOnce() -> Result<T>,
+) -> Result<()> {
     if slot.is_some() {
         return Err(Error::new(
             key.span(),
@@ -474,7 +481,7 @@ fn variant(input: ParseStream, option: &str, values: &[(String, String)]) -> Res
 
 /// Parses an integer literal of at least `min` for `option`, unsuffixed or with
 /// `suffix`, into a `suffix`-suffixed literal.
-fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<LitInt> {
+pub(super) fn integer(input: ParseStream, option: &str, suffix: &str, min: u64) -> Result<LitInt> {
     if !input.peek(LitInt) {
         return Err(input.error(format!("`{option}` takes an integer literal")));
     }

@@ -40,6 +40,8 @@ pub(crate) enum ValueKind {
     Filters,
     /// `{ limit: <n>, interval: <ms> }`.
     Throttle,
+    /// `{ partitioner: <partitioner>, max_partitions: <n> }`.
+    VirtualPartitions,
 }
 
 /// The table's tokens, as written in `src/route_options.rs`.
@@ -113,7 +115,7 @@ fn key(input: ParseStream, name: &str) -> Result<()> {
 }
 
 /// `bool`, `integer(<suffix>, <min>)`, `variant(<dsl> = <Variant>, ...)`,
-/// `dead_letter_queue`, `topic_config`, `filters` or `throttle`.
+/// `dead_letter_queue`, `topic_config`, `filters`, `throttle` or `virtual_partitions`.
 fn value_kind(input: ParseStream) -> Result<ValueKind> {
     let kind: Ident = input.parse()?;
     match kind.to_string().as_str() {
@@ -122,6 +124,7 @@ fn value_kind(input: ParseStream) -> Result<ValueKind> {
         "topic_config" => Ok(ValueKind::TopicConfig),
         "filters" => Ok(ValueKind::Filters),
         "throttle" => Ok(ValueKind::Throttle),
+        "virtual_partitions" => Ok(ValueKind::VirtualPartitions),
         "integer" => {
             let args;
             parenthesized!(args in input);
@@ -170,6 +173,7 @@ mod tests {
                 "manual_offset_management",
                 "tick_interval",
                 "dead_letter_queue",
+                "virtual_partitions",
                 "config",
                 "filters",
                 "throttle",

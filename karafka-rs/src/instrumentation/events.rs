@@ -283,6 +283,8 @@ pub struct ConsumerConsume {
     pub attempt: u32,
     /// Time from the batch's last message's timestamp until now, when it has one.
     pub consumption_lag: Option<Duration>,
+    /// The virtual partition (lane) the batch runs on, on a route with `virtual_partitions`.
+    pub virtual_partition: Option<usize>,
 }
 
 /// Payload of `consumer.consumed`: a batch processed successfully.
@@ -311,6 +313,8 @@ pub struct ConsumerConsumed {
     pub attempt: u32,
     /// Time from the batch's last message's timestamp until `consume` started, when it has one.
     pub consumption_lag: Option<Duration>,
+    /// The virtual partition (lane) the batch ran on, on a route with `virtual_partitions`.
+    pub virtual_partition: Option<usize>,
 }
 
 /// Payload of `consumer.revoked`, `consumer.shutdown` and `consumer.tick`: a hook that ran.

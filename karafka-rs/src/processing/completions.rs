@@ -27,14 +27,16 @@ impl Processor {
         let Completion {
             key,
             generation,
+            lane,
             consumer: instance,
             mut ctx,
             initialized_error,
             outcome,
         } = completion;
-        self.shared
-            .activity
-            .finished(&activity_label(&self.shared.group.name, &key));
+        self.shared.activity.finished(&super::lanes::label(
+            activity_label(&self.shared.group.name, &key),
+            lane,
+        ));
         if let Some(error) = initialized_error {
             let message = format!("initialized hook failed: {error}");
             self.report_partition(ErrorType::ConsumerInitialized, &key, None, None, message);
@@ -62,9 +64,12 @@ impl Processor {
             let mut state = self.lock();
             let now = self.shared.clock.now();
             state.core.requested(&key, generation, requests);
-            match state.core.finished(&key, generation, finished, now) {
+            match state
+                .core
+                .finished_lane(&key, generation, lane, finished, now)
+            {
                 Some(slot) => {
-                    slot.instance = Some((instance, ctx));
+                    slot.lane(lane).instance = Some((instance, ctx));
                     None
                 }
                 None => Some((instance, ctx)),
@@ -87,21 +92,23 @@ impl Processor {
             Outcome::Consumed(consumed) if consumed.result.is_ok() => {
                 // Stored before it is reported consumed.
                 self.apply_effects(client);
-                self.consumed(&key, consumed, attempt, None);
+                self.consumed(&key, consumed, attempt, lane, None);
                 return;
             }
             // Reported failed before the retry pause is.
-            Outcome::Consumed(consumed) => self.consumed(&key, consumed, attempt, failed_at),
+            Outcome::Consumed(consumed) => self.consumed(&key, consumed, attempt, lane, failed_at),
         }
         self.apply_effects(client);
     }
 
-    /// Reports how a batch went; a failure at the offset of the message it failed at.
+    /// Reports how a batch (of virtual partition `lane`) went; a failure at the
+    /// offset of the message it failed at.
     fn consumed(
         &self,
         key: &PartitionKey,
         consumed: Consumed,
         attempt: u32,
+        lane: usize,
         failed_at: Option<i64>,
     ) {
         let monitor = &self.shared.monitor;
@@ -120,6 +127,9 @@ impl Processor {
                     duration: consumed.duration,
                     attempt,
                     consumption_lag: consumed.consumption_lag,
+                    virtual_partition: route
+                        .and_then(|r| r.virtual_partitions.as_ref())
+                        .map(|_| lane),
                 })
             }),
             Err(error) => monitor.instrument(Event::ErrorOccurred(

@@ -31,6 +31,10 @@ pub(crate) enum Work {
 pub(crate) struct Job {
     pub(crate) key: PartitionKey,
     pub(crate) generation: u64,
+    /// The virtual partition it runs for (0 without them).
+    pub(crate) lane: usize,
+    /// Whether the route has virtual partitions (events then name the lane).
+    pub(crate) virtual_partitions: bool,
     pub(crate) consumer: Box<dyn ErasedConsumer>,
     pub(crate) ctx: Context,
     pub(crate) run_initialized: bool,
@@ -61,6 +65,7 @@ pub(crate) struct Consumed {
 pub(crate) struct Completion {
     pub(crate) key: PartitionKey,
     pub(crate) generation: u64,
+    pub(crate) lane: usize,
     pub(crate) consumer: Box<dyn ErasedConsumer>,
     pub(crate) ctx: Context,
     /// An error of the `initialized` hook, reported but not fatal.
@@ -86,6 +91,8 @@ impl Job {
         let Job {
             key,
             generation,
+            lane,
+            virtual_partitions,
             mut consumer,
             mut ctx,
             run_initialized,
@@ -124,6 +131,7 @@ impl Job {
                         last_offset: last,
                         attempt: ctx.attempt(),
                         consumption_lag,
+                        virtual_partition: virtual_partitions.then_some(lane),
                     })
                 });
                 let started = Instant::now();
@@ -146,6 +154,7 @@ impl Job {
         Completion {
             key,
             generation,
+            lane,
             consumer,
             ctx,
             initialized_error,

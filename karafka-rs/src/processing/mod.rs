@@ -19,6 +19,7 @@ pub mod dlq;
 mod filtered;
 mod hooks;
 pub(crate) mod job;
+mod lanes;
 pub(crate) mod processor;
 pub(crate) mod turn;
 pub(crate) mod worker_pool;

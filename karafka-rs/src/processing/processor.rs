@@ -54,6 +54,8 @@ pub(crate) struct Slot {
     pub(crate) initialized: bool,
     /// Set once the partition is revoked; its context reads it (`Context::revoked`).
     pub(crate) revoked: Arc<AtomicBool>,
+    /// The consumer instances of virtual partitions 1, 2, ... (see `lanes`).
+    pub(crate) lanes: Vec<Slot>,
 }
 
 /// Work that came back to the fetch thread.
@@ -99,7 +101,8 @@ impl Processor {
             exponential: config.pause_with_exponential_backoff,
         };
         let (done_tx, done_rx) = channel();
-        let core = Core::new(routes, backoff).with_wall_clock(shared.clock.now(), unix_millis());
+        let core = super::lanes::core_with_partitioners(&topics, routes, backoff)
+            .with_wall_clock(shared.clock.now(), unix_millis());
         Processor {
             shared,
             topics,
@@ -160,17 +163,7 @@ impl Processor {
             return;
         }
         let revoked = Arc::new(AtomicBool::new(false));
-        let ctx = Context::new(
-            self.shared.group.name.clone(),
-            route.name.clone(),
-            partition,
-            revoked.clone(),
-        );
-        let slot = Slot {
-            instance: Some(((route.factory)(), ctx)),
-            initialized: false,
-            revoked,
-        };
+        let slot = Slot::new(&self.shared.group.name, route, partition, revoked);
         let filters = crate::routing::flow::partition_filters(
             route.expire_in,
             route.delay_by,
@@ -224,16 +217,10 @@ impl Processor {
                 self.sync_epoch(&state);
                 released
             };
-            if let Some((
-                Slot {
-                    instance: Some((mut consumer, mut ctx)),
-                    initialized: true,
-                    ..
-                },
-                _,
-            )) = released
-            {
-                self.run_hook(&mut *consumer, &mut ctx, Hook::Revoked);
+            if let Some((slot, _)) = released {
+                for (mut consumer, mut ctx) in slot.into_initialized() {
+                    self.run_hook(&mut *consumer, &mut ctx, Hook::Revoked);
+                }
             }
         }
     }
@@ -288,6 +275,12 @@ impl Processor {
     }
 
     fn job(&self, slot: &mut Slot, start: Start<RawMessage>, route: &Topic) -> Job {
+        let slot = slot.lane_or_new(
+            start.lane,
+            &self.shared.group.name,
+            route,
+            start.key.partition,
+        );
         let (consumer, mut ctx) = slot
             .instance
             .take()
@@ -299,7 +292,10 @@ impl Processor {
             Work::Tick => super::job::Work::Tick,
         };
         self.shared.activity.started(
-            activity_label(&self.shared.group.name, &start.key),
+            super::lanes::label(
+                activity_label(&self.shared.group.name, &start.key),
+                start.lane,
+            ),
             describe(route, &start.key, &work),
         );
         let run_initialized = !slot.initialized;
@@ -307,6 +303,8 @@ impl Processor {
         Job {
             key: start.key,
             generation: start.generation,
+            lane: start.lane,
+            virtual_partitions: route.virtual_partitions.is_some(),
             consumer,
             ctx,
             run_initialized,
@@ -372,7 +370,7 @@ impl Processor {
             released
         };
         for (_, slot) in released {
-            if let (Some((mut consumer, mut ctx)), true) = (slot.instance, slot.initialized) {
+            for (mut consumer, mut ctx) in slot.into_initialized() {
                 self.run_hook(&mut *consumer, &mut ctx, Hook::Shutdown);
             }
         }
@@ -404,6 +402,7 @@ fn rules_of(config: &Config, topic: &Topic) -> Rules {
         tick_interval: topic.tick_interval,
         dead_letter_retries: topic.dead_letter_queue.map(|dlq| dlq.max_retries),
         buffer_limit: buffer_limit(config, topic),
+        virtual_partitions: topic.virtual_partitions.map(|vp| vp.max_partitions),
     }
 }
 

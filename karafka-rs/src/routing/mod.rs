@@ -9,8 +9,10 @@ pub mod definition;
 pub(crate) mod flow;
 mod options;
 mod registry;
+mod virtual_partitions;
 
 pub use definition::{RouteOptions, TopicConfig};
 pub use flow::{FilterSpec, Filters, Throttling};
 pub use options::Topic;
 pub use registry::{ConsumerGroup, DeclaredTopic, Routes};
+pub use virtual_partitions::{hash_key, Partitioner, VirtualPartitioner, VirtualPartitions};

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::definition::{DeadLetterQueue, TopicConfig};
 use super::flow::{millis, Filters, Throttling};
+use super::virtual_partitions::VirtualPartitions;
 use crate::config::{Backend, Config, InitialOffset};
 use crate::consumer::erased::ConsumerFactory;
 use crate::messages::payload_type::{Format, PayloadType};

@@ -20,6 +20,11 @@
 //!     (a dropped message counts as processed for 1.); after a consumer's
 //!     seek the next job starts there; no job of a partition its consumer
 //!     paused starts before the pause ends or a tick resumes it.
+//! 11. virtual partitions: the lanes of a batch together hold exactly the
+//!     messages from where the last job left off, each lane in offset order,
+//!     every partition key in one lane; the next batch starts only after all
+//!     lanes returned, where the lowest message not done left off (the stored
+//!     offset is checked by 1 as lanes return in any order).
 
 use std::collections::{HashMap, HashSet};
 
@@ -42,6 +47,9 @@ struct Ownership {
     dropped: HashSet<i64>,
     /// Paused by its consumer until then (ms; `u64::MAX`: until resumed).
     paused_until: u64,
+    /// The lanes of a batch split into virtual partitions: each one's offsets
+    /// and, once it returned, its mark and failure.
+    lanes: Vec<Lane>,
 }
 
 /// What the core announces after a failure.
@@ -53,9 +61,31 @@ pub enum Next {
     DeadLetter(i64),
 }
 
+struct Lane {
+    lane: usize,
+    offsets: Vec<i64>,
+    outcome: Option<(Option<i64>, Option<karafka::processing::core::Failure>)>,
+}
+
+impl Lane {
+    /// Its lowest offset not done: a successful lane is done (only up to its
+    /// mark with manual offsets), a failed one up to its mark.
+    fn first_undone(&self, manual_offsets: bool) -> Option<i64> {
+        let done_below = match &self.outcome {
+            None => i64::MIN,
+            Some((_, None)) if !manual_offsets => i64::MAX,
+            Some((mark, _)) => mark
+                .filter(|m| self.offsets.last().is_some_and(|last| *m <= last + 1))
+                .unwrap_or(i64::MIN),
+        };
+        self.offsets.iter().copied().find(|o| *o >= done_below)
+    }
+}
+
 /// Records what happened and the first invariant broken.
 pub struct Checker {
     max_retries: Option<u32>,
+    manual_offsets: bool,
     committed: Vec<i64>,
     processed: Vec<Vec<bool>>,
     ownerships: HashMap<u64, Ownership>,
@@ -65,9 +95,10 @@ pub struct Checker {
 }
 
 impl Checker {
-    pub fn new(partitions: i32, max_retries: Option<u32>) -> Self {
+    pub fn new(partitions: i32, max_retries: Option<u32>, manual_offsets: bool) -> Self {
         Checker {
             max_retries,
+            manual_offsets,
             committed: vec![0; partitions as usize],
             processed: vec![Vec::new(); partitions as usize],
             ownerships: HashMap::new(),
@@ -132,6 +163,7 @@ impl Checker {
                 announced: None,
                 dropped: HashSet::new(),
                 paused_until: 0,
+                lanes: Vec::new(),
             },
         );
     }
@@ -335,6 +367,151 @@ impl Checker {
             if let Some(culprit) = culprit {
                 *o.own_failures.entry(culprit).or_default() += 1;
             }
+        }
+    }
+
+    /// The lanes of one batch start: `(lane, offsets)` each.
+    pub fn lanes_started(
+        &mut self,
+        ownership: Option<u64>,
+        partition: i32,
+        lanes: &[(usize, Vec<i64>)],
+        busy: bool,
+        keys: u64,
+    ) {
+        let Some(id) = self.live(ownership, partition, "lanes started") else {
+            return;
+        };
+        if busy {
+            self.violation(format!(
+                "lanes of partition {partition} started while a job was in flight"
+            ));
+        }
+        let mut all: Vec<i64> = lanes.iter().flat_map(|(_, o)| o.iter().copied()).collect();
+        all.sort_unstable();
+        let announced = self
+            .ownerships
+            .get_mut(&id)
+            .and_then(|o| o.announced.take());
+        match announced {
+            Some(Next::Attempt { offset, .. }) if all.first() == Some(&offset) => {}
+            Some(next) => self.violation(format!(
+                "partition {partition}: {next:?} was announced, then lanes {lanes:?} ran"
+            )),
+            None => {}
+        }
+        let expected = self.ownerships[&id].expected;
+        if all.first() != Some(&expected) || all.windows(2).any(|w| w[1] != w[0] + 1) {
+            self.violation(format!(
+                "partition {partition}: lanes {lanes:?} are not the messages from {expected} on, each once"
+            ));
+        }
+        let mut lane_of_key = HashMap::new();
+        for (lane, offsets) in lanes {
+            if offsets.is_empty() || offsets.windows(2).any(|w| w[1] <= w[0]) {
+                self.violation(format!(
+                    "partition {partition}: lane {lane} holds {offsets:?}, not in offset order"
+                ));
+            }
+            for offset in offsets {
+                let key = super::world::key_of(*offset, keys);
+                if *lane_of_key.entry(key).or_insert(*lane) != *lane {
+                    self.violation(format!(
+                        "partition {partition}: key {key} split over two lanes of one batch"
+                    ));
+                }
+            }
+        }
+        let o = self.ownerships.get_mut(&id).expect("live");
+        o.lanes = lanes
+            .iter()
+            .map(|(lane, offsets)| Lane {
+                lane: *lane,
+                offsets: offsets.clone(),
+                outcome: None,
+            })
+            .collect();
+    }
+
+    /// A lane's job returned; the batch is applied once all did.
+    pub fn lane_finished(&mut self, ownership: u64, lane: usize, done: &Finished, current: bool) {
+        let Finished::Consumed { mark, result, .. } = done else {
+            return;
+        };
+        let manual_offsets = self.manual_offsets;
+        let Some(o) = self.ownerships.get_mut(&ownership) else {
+            return;
+        };
+        let (partition, live) = (o.partition, o.live);
+        let Some(index) = o
+            .lanes
+            .iter()
+            .position(|l| l.lane == lane && l.outcome.is_none())
+        else {
+            if current {
+                self.violation(format!(
+                    "partition {partition}: lane {lane} was applied but is not running"
+                ));
+            }
+            return;
+        };
+        o.lanes[index].outcome = Some((*mark, result.clone().err()));
+        let processed_below = o.lanes[index].first_undone(false).unwrap_or(i64::MAX);
+        let processed: Vec<i64> = o.lanes[index]
+            .offsets
+            .iter()
+            .copied()
+            .filter(|offset| *offset < processed_below)
+            .collect();
+        for offset in &processed {
+            self.processed(partition, *offset);
+        }
+        self.consumed += processed.len() as u64;
+        if current && !live {
+            self.violation(format!(
+                "partition {partition}: a lane of an ended ownership was applied"
+            ));
+        }
+        if live && !current {
+            self.violation(format!(
+                "partition {partition}: a lane of the current ownership was ignored"
+            ));
+        }
+        let o = self.ownerships.get_mut(&ownership).expect("checked above");
+        if !current || o.lanes.iter().any(|l| l.outcome.is_none()) {
+            return;
+        }
+        let lanes = std::mem::take(&mut o.lanes);
+        let last = lanes
+            .iter()
+            .filter_map(|l| l.offsets.last().copied())
+            .max()
+            .unwrap_or(o.expected);
+        let failed = lanes
+            .iter()
+            .filter_map(|l| {
+                let failure = l.outcome.as_ref()?.1.clone()?;
+                Some((l.first_undone(manual_offsets), failure))
+            })
+            .min_by_key(|(offset, _)| offset.unwrap_or(i64::MAX));
+        let Some((_, failure)) = failed else {
+            o.succeeded.extend(o.expected..=last);
+            o.expected = last + 1;
+            return;
+        };
+        let resume = lanes
+            .iter()
+            .filter_map(|l| l.first_undone(manual_offsets))
+            .min()
+            .unwrap_or(last + 1);
+        o.succeeded.extend(o.expected..resume);
+        o.expected = resume;
+        let culprit = failure
+            .culprit
+            .filter(|c| (resume..=last).contains(c))
+            .or((resume == last).then_some(resume));
+        if let Some(culprit) = culprit {
+            *o.own_failures.entry(culprit).or_default() += 1;
         }
     }
 

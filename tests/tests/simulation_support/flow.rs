@@ -16,7 +16,7 @@ use super::world::Msg;
 pub const WALL_START_MS: i64 = 1_700_000_000_000;
 
 /// The flow options of one seed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flow {
     /// Percent of offsets the custom filter drops.
     pub drop_percent: u64,

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use karafka::processing::core::{
-    Backoff, Core, Effect, Failure, Finished, Offset, PartitionKey, PauseReason, Requests, Route,
-    Rules, Start, Work,
+    Backoff, Core, Effect, Failure, Finished, Offset, PartitionKey, Partitioner, PauseReason,
+    Requests, Route, Rules, Start, Work,
 };
 
 use super::checker::{Checker, Next};
@@ -50,14 +50,22 @@ pub struct Setup {
     pub dead_letter_fail_percent: u64,
     pub seek_fail_percent: u64,
     pub hang_percent: u64,
+    /// Flow control: filters, throttle, delay and expiry, consumer pauses and seeks.
     pub flow: Flow,
+    /// Distinct partition keys of the messages (see [`key_of`]).
+    pub keys: u64,
+}
+
+/// The partition key of the message at `offset`, one of `keys`.
+pub fn key_of(offset: i64, keys: u64) -> u64 {
+    ((offset as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) % keys.max(1)
 }
 
 impl Setup {
     /// A random setup.
     pub fn random(rng: &mut Rng) -> Self {
         let max_messages = rng.range(1, 8) as usize;
-        Setup {
+        let mut setup = Setup {
             members: rng.range(1, 2) as usize,
             partitions: rng.range(1, 3) as i32,
             rules: Rules {
@@ -69,6 +77,7 @@ impl Setup {
                     .then(|| Duration::from_millis(rng.range(50, 500))),
                 dead_letter_retries: rng.chance(60).then(|| rng.below(4) as u32),
                 buffer_limit: rng.range(2, 4) as usize * max_messages,
+                virtual_partitions: None,
             },
             worker_pool: rng.chance(50),
             poison_percent: rng.range(0, 12),
@@ -79,7 +88,16 @@ impl Setup {
             seek_fail_percent: rng.range(0, 5),
             hang_percent: rng.range(0, 10),
             flow: Flow::random(rng),
+            keys: 1,
+        };
+        // Drawn last, so the draws above stay those of earlier versions. Virtual
+        // partitions are simulated on seeds without flow control (filters before
+        // the split are covered by the flow seeds; consumer seeks per lane are not).
+        if setup.flow == Flow::default() && rng.chance(40) {
+            setup.rules.virtual_partitions = Some(rng.range(2, 4) as usize);
+            setup.keys = rng.range(1, 6);
         }
+        setup
     }
 }
 
@@ -164,6 +182,9 @@ impl Action {
 struct Job {
     partition: i32,
     generation: u64,
+    /// Its virtual partition, and whether its batch was split into lanes.
+    lane: usize,
+    split: bool,
     ownership: u64,
     finish_at: u64,
     done: Finished,
@@ -242,7 +263,11 @@ impl World {
             .map(|_| Member::new(&setup, base))
             .collect();
         let mut world = World {
-            checker: Checker::new(setup.partitions, setup.rules.dead_letter_retries),
+            checker: Checker::new(
+                setup.partitions,
+                setup.rules.dead_letter_retries,
+                setup.rules.manual_offsets,
+            ),
             poison: vec![Vec::new(); setup.partitions as usize],
             setup,
             rng,
@@ -443,14 +468,19 @@ impl World {
                 m.core.requested(&key, job.generation, job.requests.clone());
                 let current = m
                     .core
-                    .finished(&key, job.generation, job.done.clone(), now)
+                    .finished_lane(&key, job.generation, job.lane, job.done.clone(), now)
                     .is_some();
-                self.checker
-                    .job_finished(job.ownership, &job.done, &job.requests, current, at);
+                if job.split {
+                    self.checker
+                        .lane_finished(job.ownership, job.lane, &job.done, current);
+                } else {
+                    self.checker
+                        .job_finished(job.ownership, &job.done, &job.requests, current, at);
+                }
                 self.note(|| {
                     format!(
-                        "member {member}: job of partition {} finished: {:?} asking {:?} (current: {current})",
-                        job.partition, job.done, job.requests
+                        "member {member}: job of partition {} lane {} finished: {:?} asking {:?} (current: {current})",
+                        job.partition, job.lane, job.done, job.requests
                     )
                 });
             } else if let Some(i) = m.writes.iter().position(|w| w.finish_at == at) {
@@ -572,10 +602,20 @@ impl World {
                 return;
             }
             // The core's map of partitions has no fixed order; the run must.
-            started.sort_by_key(|start| start.key.partition);
+            started.sort_by_key(|start| (start.key.partition, start.lane));
             let mut inline = false;
-            for start in started {
-                inline |= self.start(member, start);
+            let mut started = started.into_iter().peekable();
+            while let Some(first) = started.next() {
+                let partition = first.key.partition;
+                let mut lanes = vec![first];
+                while let Some(next) = started.next_if(|s| s.key.partition == partition) {
+                    lanes.push(next);
+                }
+                inline |= if lanes.len() == 1 && lanes[0].lane == 0 {
+                    self.start(member, lanes.remove(0))
+                } else {
+                    self.start_lanes(member, lanes)
+                };
             }
             if !inline {
                 return;
@@ -635,26 +675,7 @@ impl World {
             self.now_ms,
         );
         let (first, last) = (offsets[0], offsets[offsets.len() - 1]);
-        let mut mark = None;
-        let mut result = Ok(());
-        for &offset in &offsets {
-            let poison = self.is_poison(partition, offset);
-            if poison || self.rng.chance(self.setup.transient_percent) {
-                let named = poison && offset % 3 == 0;
-                let panicked = self.rng.chance(30);
-                result = Err(Failure {
-                    culprit: named.then_some(offset),
-                    error: format!(
-                        "{} at {offset}",
-                        if panicked { "panicked" } else { "failed" }
-                    ),
-                });
-                break;
-            }
-            if self.rng.chance(self.setup.mark_percent) {
-                mark = Some(offset + 1);
-            }
-        }
+        let (mut mark, result) = self.outcome(partition, &offsets);
         if self.setup.rules.manual_offsets && mark.is_none() && self.rng.chance(10) {
             // A message kept from an earlier batch, marked now.
             let since = self.checker.ownership_start(ownership.unwrap_or(u64::MAX));
@@ -674,11 +695,7 @@ impl World {
             mark,
             result,
         };
-        let duration = if self.setup.worker_pool && self.rng.chance(self.setup.hang_percent) {
-            self.rng.range(SHUTDOWN_WAIT_MS, 5 * SHUTDOWN_WAIT_MS)
-        } else {
-            self.rng.range(0, 50)
-        };
+        let duration = self.duration();
         self.push_job(
             member,
             partition,
@@ -689,6 +706,98 @@ impl World {
             requests,
         );
         !self.setup.worker_pool
+    }
+
+    /// Starts the lanes of a batch split into virtual partitions, each with
+    /// its own outcome and duration (so they finish in any order); returns
+    /// whether they run inline.
+    fn start_lanes(&mut self, member: usize, lanes: Vec<Start<Msg>>) -> bool {
+        let partition = lanes[0].key.partition;
+        let ownership = self.members[member]
+            .client
+            .get(&partition)
+            .map(|a| a.ownership);
+        let busy = self.members[member]
+            .jobs
+            .iter()
+            .any(|j| j.partition == partition);
+        let groups: Vec<(usize, Vec<i64>)> = lanes
+            .iter()
+            .map(|start| match &start.work {
+                Work::Consume(batch) => (start.lane, batch.iter().map(|m| m.0).collect()),
+                Work::Tick => (start.lane, Vec::new()),
+            })
+            .collect();
+        self.note(|| {
+            format!(
+                "member {member}: lanes of partition {partition} start: {groups:?} attempt {}",
+                lanes[0].attempt
+            )
+        });
+        self.checker
+            .lanes_started(ownership, partition, &groups, busy, self.setup.keys);
+        for (start, (lane, offsets)) in lanes.into_iter().zip(groups) {
+            let Some((&first, &last)) = offsets.first().zip(offsets.last()) else {
+                continue;
+            };
+            let (mark, result) = self.outcome(partition, &offsets);
+            let done = Finished::Consumed {
+                first,
+                last,
+                mark,
+                result,
+            };
+            let duration = self.duration();
+            self.push_job(
+                member,
+                partition,
+                start.generation,
+                ownership,
+                duration,
+                done,
+                Requests::default(),
+            );
+            if let Some(job) = self.members[member].jobs.last_mut() {
+                job.lane = lane;
+                job.split = true;
+            }
+        }
+        !self.setup.worker_pool
+    }
+
+    /// How long a job runs: a hang past the shutdown timeout on the worker pool, sometimes.
+    fn duration(&mut self) -> u64 {
+        if self.setup.worker_pool && self.rng.chance(self.setup.hang_percent) {
+            self.rng.range(SHUTDOWN_WAIT_MS, 5 * SHUTDOWN_WAIT_MS)
+        } else {
+            self.rng.range(0, 50)
+        }
+    }
+
+    /// How consuming `offsets` goes: the mark after the last message marked,
+    /// and the first failure (a poison message, or a transient error).
+    fn outcome(&mut self, partition: i32, offsets: &[i64]) -> (Option<i64>, Result<(), Failure>) {
+        let mut mark = None;
+        let mut result = Ok(());
+        for &offset in offsets {
+            let poison = self.is_poison(partition, offset);
+            if poison || self.rng.chance(self.setup.transient_percent) {
+                let named = poison && offset % 3 == 0;
+                let panicked = self.rng.chance(30);
+                result = Err(Failure {
+                    culprit: named.then_some(offset),
+                    error: format!(
+                        "{} at {offset}",
+                        if panicked { "panicked" } else { "failed" }
+                    ),
+                });
+                break;
+            }
+            if self.rng.chance(self.setup.mark_percent) {
+                mark = Some(offset + 1);
+            }
+        }
+        (mark, result)
     }
 
     /// A consumed message was due (`delay_by`) and not expired (`expire_in`).
@@ -735,6 +844,8 @@ impl World {
         self.members[member].jobs.push(Job {
             partition,
             generation,
+            lane: 0,
+            split: false,
             ownership: ownership.unwrap_or(u64::MAX),
             finish_at: self.now_ms + duration,
             done,
@@ -872,8 +983,13 @@ impl Member {
             max: Duration::from_millis(1_000),
             exponential: true,
         };
+        let mut core = Core::new(routes, backoff);
+        if setup.rules.virtual_partitions.is_some() {
+            let keys = setup.keys;
+            core.partition_by(0, Partitioner::new(move |m: &Msg| key_of(m.0, keys)));
+        }
         Member {
-            core: Core::new(routes, backoff).with_wall_clock(base, WALL_START_MS),
+            core: core.with_wall_clock(base, WALL_START_MS),
             client: HashMap::new(),
             held: HashSet::new(),
             jobs: Vec::new(),

@@ -46,6 +46,8 @@ pub(super) struct Registry {
     pub(super) status: Option<AppStatus>,
     messages: BTreeMap<GroupTopic, u64>,
     batches: BTreeMap<GroupTopic, u64>,
+    /// Batches per virtual partition (lane), on routes with `virtual_partitions`.
+    lane_batches: BTreeMap<(Arc<str>, Arc<str>, usize), u64>,
     durations: BTreeMap<GroupTopic, Histogram>,
     errors: BTreeMap<(Arc<str>, &'static str), u64>,
     retries: BTreeMap<GroupTopic, u64>,
@@ -62,6 +64,10 @@ impl Registry {
         let key = (event.consumer_group.clone(), event.topic.clone());
         *self.messages.entry(key.clone()).or_default() += event.size as u64;
         *self.batches.entry(key.clone()).or_default() += 1;
+        if let Some(lane) = event.virtual_partition {
+            let lane_key = (key.0.clone(), key.1.clone(), lane);
+            *self.lane_batches.entry(lane_key).or_default() += 1;
+        }
         self.durations
             .entry(key)
             .or_default()
@@ -207,6 +213,29 @@ impl Registry {
                 &mut out,
                 "karafka_batches_consumed_total",
                 &group_topic(group, topic),
+                *value,
+            );
+        }
+
+        if !self.lane_batches.is_empty() {
+            header(
+                &mut out,
+                "karafka_virtual_partition_batches_consumed_total",
+                "counter",
+                "Batches consumed successfully per virtual partition.",
+            );
+        }
+        for ((group, topic, lane), value) in &self.lane_batches {
+            let lane = lane.to_string();
+            let labels = [
+                ("consumer_group", &**group),
+                ("topic", &**topic),
+                ("virtual_partition", lane.as_str()),
+            ];
+            sample(
+                &mut out,
+                "karafka_virtual_partition_batches_consumed_total",
+                &labels,
                 *value,
             );
         }

@@ -20,6 +20,7 @@ fn consumed(topic: &str, size: usize, millis: u64) -> Event {
         duration: Duration::from_millis(millis),
         attempt: 1,
         consumption_lag: None,
+        virtual_partition: None,
     })
 }
 
@@ -307,4 +308,27 @@ fn filtered_messages_are_counted_per_filter_and_filter_pauses_by_reason() {
     ] {
         assert!(text.contains(line), "{line} in {text}");
     }
+}
+
+#[test]
+fn batches_of_virtual_partitions_are_counted_per_lane() {
+    let metrics = MetricsListener::new();
+    let monitor = monitor_with(&metrics);
+    for lane in [Some(0), Some(1), Some(1), None] {
+        let Event::ConsumerConsumed(mut event) = consumed("orders", 2, 5) else {
+            unreachable!()
+        };
+        event.virtual_partition = lane;
+        monitor.instrument(Event::ConsumerConsumed(event));
+    }
+    let text = metrics.render();
+    let lane = |n: usize| {
+        format!("karafka_virtual_partition_batches_consumed_total{{consumer_group=\"g\",topic=\"orders\",virtual_partition=\"{n}\"}}")
+    };
+    assert!(text.contains(&format!("{} 1\n", lane(0))), "{text}");
+    assert!(text.contains(&format!("{} 2\n", lane(1))), "{text}");
+    assert!(
+        text.contains("karafka_batches_consumed_total{consumer_group=\"g\",topic=\"orders\"} 4"),
+        "{text}"
+    );
 }

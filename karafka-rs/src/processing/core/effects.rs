@@ -27,6 +27,8 @@ pub struct Rules {
     pub dead_letter_retries: Option<u32>,
     /// Messages buffered before the partition is paused (backpressure).
     pub buffer_limit: usize,
+    /// Most virtual partitions a batch is split into, if the route has them.
+    pub virtual_partitions: Option<usize>,
 }
 
 /// How long a partition pauses after its `n`th consecutive failure.
@@ -73,6 +75,8 @@ pub struct Start<M> {
     pub attempt: u32,
     /// The offset stored so far in this ownership, if any (a mark below it is refused).
     pub stored: Option<i64>,
+    /// The virtual partition (lane) the job runs for; 0 without virtual partitions.
+    pub lane: usize,
     /// The work.
     pub work: Work<M>,
 }

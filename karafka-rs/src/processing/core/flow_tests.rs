@@ -23,6 +23,7 @@ fn core(max_messages: usize, tick_interval: Option<Duration>) -> Core<Msg> {
         tick_interval,
         dead_letter_retries: None,
         buffer_limit: 1_000,
+        virtual_partitions: None,
     };
     let backoff = Backoff {
         base: Duration::from_millis(100),

@@ -7,7 +7,7 @@
 //! directly.
 //!
 //! Inputs: [`Core::assign`], [`Core::revoke`], [`Core::fetched`],
-//! [`Core::dispatch`], [`Core::finished`], [`Core::dead_letter_written`],
+//! [`Core::dispatch`], [`Core::finished`] (or [`Core::finished_lane`]), [`Core::dead_letter_written`],
 //! [`Core::apply_backpressure`], [`Core::poll_hold`], [`Core::resume_due`],
 //! [`Core::resume_failed`], [`Core::hold`], [`Core::release`].
 //! Effects collect until [`Core::take_effects`].
@@ -20,8 +20,10 @@ mod pipeline;
 mod steps;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod virtual_partitions_tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,7 @@ pub use effects::{
 };
 pub use partition::Partition;
 pub use steps::backpressure::HOLD_AT_MOST;
+pub use steps::virtual_partitions::Partitioner;
 
 /// A route as the core knows it: its topic and the rules it follows.
 #[derive(Debug, Clone)]
@@ -49,9 +52,11 @@ pub struct Core<M, S = ()> {
     routes: Vec<Route>,
     backoff: Backoff,
     partitions: HashMap<PartitionKey, Partition<M, S>>,
-    /// Partitions revoked while a job ran: none of their jobs starts (should
-    /// they come back) before that job returns.
-    draining: HashSet<PartitionKey>,
+    /// Partitions revoked while jobs ran, with how many still run: none of
+    /// their jobs starts (should they come back) before those return.
+    draining: HashMap<PartitionKey, usize>,
+    /// The partitioner of each route with virtual partitions, by route index.
+    partitioners: HashMap<usize, Partitioner<M>>,
     next_generation: u64,
     epoch: u64,
     in_flight: usize,
@@ -87,7 +92,8 @@ impl<M: Offset, S> Core<M, S> {
             routes,
             backoff,
             partitions: HashMap::new(),
-            draining: HashSet::new(),
+            draining: HashMap::new(),
+            partitioners: HashMap::new(),
             next_generation: 0,
             epoch: 0,
             in_flight: 0,
@@ -125,14 +131,22 @@ impl<M: Offset, S> Core<M, S> {
 
     /// Input: what the consumer of the job of `key` started for `generation`
     /// asked for (pause, seek, resume); applied when [`Core::finished`] takes
-    /// the job back.
+    /// the job back (with virtual partitions, once every lane is back: the
+    /// earliest seek, a pause any lane asked for).
     pub fn requested(&mut self, key: &PartitionKey, generation: u64, requests: Requests) {
         if let Some(part) = self
             .partitions
             .get_mut(key)
             .filter(|p| p.generation == generation && p.job)
         {
-            part.control.requested = requests;
+            // The lanes of a split batch each may ask; together they ask for all of it.
+            let asked = &mut part.control.requested;
+            asked.pause = requests.pause.or(asked.pause);
+            asked.seek = match (asked.seek, requests.seek) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            asked.resume |= requests.resume;
         }
     }
 
@@ -150,6 +164,12 @@ impl<M: Offset, S> Core<M, S> {
         self.partitions
             .get(key)
             .is_some_and(|p| p.control.held.is_some())
+    }
+
+    /// Splits the batches of route `route` (whose rules have
+    /// `virtual_partitions`) into lanes by `partitioner`'s keys.
+    pub fn partition_by(&mut self, route: usize, partitioner: Partitioner<M>) {
+        self.partitioners.insert(route, partitioner);
     }
 
     /// The routes, by index.
@@ -229,7 +249,8 @@ impl<M: Offset, S> Core<M, S> {
         self.epoch += 1;
         let part = self.partitions.remove(key)?;
         if part.job {
-            self.draining.insert(key.clone());
+            *self.draining.entry(key.clone()).or_default() +=
+                part.virtual_partitions.running_lanes();
         }
         Some((part.slot, part.job))
     }
@@ -264,14 +285,25 @@ impl<M: Offset, S> Core<M, S> {
         let mut started = 0;
         let unix_ms = self.unix_ms(now);
         for (key, part) in &mut self.partitions {
-            if !part.is_idle() || self.draining.contains(key) {
+            if !part.is_idle() || self.draining.contains_key(key) {
                 continue;
             }
             let rules = &self.routes[part.route].rules;
-            if let Some(job) = pipeline::next_job(key, part, rules, now, unix_ms, &mut self.effects)
-            {
-                started += 1;
-                start(&mut part.slot, job, part.route);
+            let partitioner = self.partitioners.get(&part.route);
+            let jobs = pipeline::next_jobs(
+                key,
+                part,
+                rules,
+                partitioner,
+                now,
+                unix_ms,
+                &mut self.effects,
+            );
+            if !jobs.is_empty() {
+                started += jobs.len();
+                for job in jobs {
+                    start(&mut part.slot, job, part.route);
+                }
             } else if part.dead_letter.writing.is_some() {
                 // The partition was idle: a dead letter write just started.
                 self.in_flight += 1;
@@ -292,13 +324,31 @@ impl<M: Offset, S> Core<M, S> {
         done: Finished,
         now: Instant,
     ) -> Option<&mut S> {
+        self.finished_lane(key, generation, 0, done, now)
+    }
+
+    /// Input: as [`Core::finished`], for the job of virtual partition `lane`
+    /// ([`Start::lane`]); a split batch is applied once all its lanes returned.
+    pub fn finished_lane(
+        &mut self,
+        key: &PartitionKey,
+        generation: u64,
+        lane: usize,
+        done: Finished,
+        now: Instant,
+    ) -> Option<&mut S> {
         self.in_flight = self.in_flight.saturating_sub(1);
         let Some(part) = self
             .partitions
             .get_mut(key)
             .filter(|p| p.generation == generation && p.job)
         else {
-            self.draining.remove(key);
+            if let Some(running) = self.draining.get_mut(key) {
+                *running = running.saturating_sub(1);
+                if *running == 0 {
+                    self.draining.remove(key);
+                }
+            }
             return None;
         };
         let rules = &self.routes[part.route].rules;
@@ -306,6 +356,7 @@ impl<M: Offset, S> Core<M, S> {
             key,
             part,
             rules,
+            lane,
             done,
             &self.backoff,
             now,

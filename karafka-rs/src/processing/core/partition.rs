@@ -3,7 +3,9 @@
 
 use std::collections::VecDeque;
 
-use super::steps::{backpressure, control, dead_letter, filtering, hold, offsets, retry, tick};
+use super::steps::{
+    backpressure, control, dead_letter, filtering, hold, offsets, retry, tick, virtual_partitions,
+};
 
 /// One owned topic-partition. `S` is the driver's slot (its consumer
 /// instance); the core never looks inside it.
@@ -32,6 +34,7 @@ pub struct Partition<M, S> {
     pub(crate) hold: hold::State,
     pub(crate) control: control::State,
     pub(crate) filtering: filtering::State<M>,
+    pub(crate) virtual_partitions: virtual_partitions::State,
     /// The driver's data for this partition.
     pub(crate) slot: S,
 }
@@ -54,6 +57,7 @@ impl<M, S> Partition<M, S> {
             hold: hold::State::default(),
             control: control::State::default(),
             filtering: filtering::State::default(),
+            virtual_partitions: virtual_partitions::State::default(),
             slot,
         }
     }

@@ -6,7 +6,8 @@
 //! | When                 | Steps, in order                                                         |
 //! |----------------------|-------------------------------------------------------------------------|
 //! | messages fetched     | buffer at or after the head (older ones are replays; none while paused for a retry or held) |
-//! | before a job         | hold (none while held) → retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → filtering (drop, hold; all dropped: next batch) → tick (when nothing is buffered) |
+//! | before a job         | hold (none while held) → retry (hold while paused) → dead letter (write an exhausted head) → batch (one message while narrowing, else `max_messages`) → filtering (drop, hold; all dropped: next batch) → tick (when nothing is buffered) → virtual partitions (split the batch into parallel lanes) |
+//! | a lane finished      | virtual partitions (store the lowest offset not done; wait for the other lanes) → as a batch finished |
 //! | a batch finished     | control (take what the consumer asked) → offsets (store, up to a seek) → head moves (past dropped messages) → on success control (pause, seek) / on failure control (cancel hold) → dead letter (count, narrow) → retry (pause, backoff) |
 //! | a tick finished      | control (pause, resume)                                                 |
 //! | dead letter written  | offsets (store past it) → head moves; a failed write: retry (pause, backoff, write again) |
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::effects::{Backoff, Effect, Finished, Offset, PartitionKey, Rules, Start, Work};
 use super::partition::Partition;
+use super::steps::virtual_partitions::{self, Partitioner};
 use super::steps::{backpressure, control, dead_letter, filtering, offsets, retry, tick};
 
 /// Buffers fetched messages at or after the head.
@@ -37,8 +39,25 @@ pub(crate) fn fetched<M: Offset, S>(part: &mut Partition<M, S>, messages: impl I
     }
 }
 
+/// The next jobs of an idle partition (one per lane; none if it has no work);
+/// a dead letter write goes to `out`.
+pub(crate) fn next_jobs<M: Offset, S>(
+    key: &PartitionKey,
+    part: &mut Partition<M, S>,
+    rules: &Rules,
+    partitioner: Option<&Partitioner<M>>,
+    now: Instant,
+    unix_ms: i64,
+    out: &mut Vec<Effect<M>>,
+) -> Vec<Start<M>> {
+    match next_job(key, part, rules, now, unix_ms, out) {
+        Some(job) => virtual_partitions::split(part, rules, partitioner, job),
+        None => Vec::new(),
+    }
+}
+
 /// The next job of an idle partition, if it has one; a dead letter write goes to `out`.
-pub(crate) fn next_job<M: Offset, S>(
+fn next_job<M: Offset, S>(
     key: &PartitionKey,
     part: &mut Partition<M, S>,
     rules: &Rules,
@@ -79,20 +98,26 @@ pub(crate) fn next_job<M: Offset, S>(
         generation: part.generation,
         attempt: retry::attempt(part),
         stored: part.offsets.stored,
+        lane: 0,
         work,
     })
 }
 
-/// Applies a finished job of the current ownership.
+/// Applies a finished job (of lane `lane`) of the current ownership.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn finished<M, S>(
     key: &PartitionKey,
     part: &mut Partition<M, S>,
     rules: &Rules,
+    lane: usize,
     done: Finished,
     backoff: &Backoff,
     now: Instant,
     out: &mut Vec<Effect<M>>,
 ) {
+    let Some(done) = virtual_partitions::finished(key, part, rules, lane, done, out) else {
+        return;
+    };
     part.job = false;
     let requests = std::mem::take(&mut part.control.requested);
     let Finished::Consumed {

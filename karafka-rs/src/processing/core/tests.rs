@@ -21,6 +21,7 @@ fn rules(dead_letter_retries: Option<u32>, manual_offsets: bool) -> Rules {
         tick_interval: None,
         dead_letter_retries,
         buffer_limit: 1_000,
+        virtual_partitions: None,
     }
 }
 

@@ -149,6 +149,7 @@ mod tests {
             tick_interval: None,
             dead_letter_retries: None,
             buffer_limit: 100,
+            virtual_partitions: None,
         };
         let backoff = Backoff {
             base: Duration::from_millis(100),

@@ -10,3 +10,4 @@ pub(crate) mod hold;
 pub(crate) mod offsets;
 pub(crate) mod retry;
 pub(crate) mod tick;
+pub(crate) mod virtual_partitions;
