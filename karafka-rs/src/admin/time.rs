@@ -51,6 +51,7 @@ pub(crate) fn parse_millis(text: &str) -> Option<i64> {
 }
 
 /// `ms` since the epoch as an RFC 3339 UTC time, `2026-11-30T10:00:00.000Z`.
+#[cfg_attr(not(feature = "web"), allow(dead_code))] // the Web UI shows times
 pub(crate) fn format_millis(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let in_day = ms.rem_euclid(86_400_000);
@@ -65,6 +66,7 @@ pub(crate) fn format_millis(ms: i64) -> String {
 }
 
 /// The proleptic Gregorian date of a day since 1970-01-01 (Howard Hinnant's algorithm).
+#[cfg_attr(not(feature = "web"), allow(dead_code))]
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -13,9 +13,11 @@ use super::core::PartitionKey;
 use super::processor::Processor;
 
 /// How long a request waits for its group's fetch loop.
+#[cfg_attr(not(feature = "web"), allow(dead_code))] // only the Web UI asks
 pub(crate) const REQUEST_TTL: Duration = Duration::from_secs(10);
 
 /// One pause (`hold: true`) or resume request.
+#[cfg_attr(not(feature = "web"), allow(dead_code))] // only the Web UI asks
 struct Request {
     group: String,
     key: PartitionKey,
@@ -30,6 +32,7 @@ static ANY: AtomicBool = AtomicBool::new(false);
 
 /// Asks the fetch loop of consumer group `group` (its routed name) to pause
 /// (`hold`) or resume `topic`/`partition`; the answer says whether it owns it.
+#[cfg_attr(not(feature = "web"), allow(dead_code))] // only the Web UI asks
 pub(crate) fn request(group: &str, topic: &str, partition: i32, hold: bool) -> Receiver<bool> {
     let (answer, receiver) = channel();
     let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());

@@ -8,11 +8,13 @@ static STOP: Notify = Notify::const_new();
 static QUIET: Notify = Notify::const_new();
 
 /// Asks the server `App::run` runs to stop gracefully, as SIGTERM does.
+#[cfg_attr(not(feature = "web"), allow(dead_code))] // only the Web UI asks
 pub(crate) fn request_stop() {
     STOP.notify_one();
 }
 
 /// Asks the server `App::run` runs to go quiet, as SIGTSTP does.
+#[cfg_attr(not(feature = "web"), allow(dead_code))] // only the Web UI asks
 pub(crate) fn request_quiet() {
     QUIET.notify_one();
 }

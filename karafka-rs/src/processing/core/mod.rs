@@ -459,7 +459,8 @@ impl<M: Offset, S> Core<M, S> {
         let Some(part) = self.partitions.get_mut(key) else {
             return false;
         };
-        steps::hold::release(key, part, &mut self.effects);
+        let rules = &self.routes[part.route].rules;
+        steps::hold::release(key, part, rules, &mut self.effects);
         true
     }
 

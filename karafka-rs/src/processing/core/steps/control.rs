@@ -126,6 +126,7 @@ fn release<M, S>(key: &PartitionKey, part: &mut Partition<M, S>, out: &mut Vec<E
         part.head = Some(held.from);
         part.retry.failed = part.dead_letter.moved_to(held.from);
     }
+    part.fetched_to = Some(held.from);
     out.push(Effect::SeekAndResume {
         key: key.clone(),
         offset: held.from,

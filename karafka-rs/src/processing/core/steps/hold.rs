@@ -4,7 +4,7 @@
 //! stopped (or, when another step paused it, as that step decides). A hold
 //! lasts as long as the ownership: a partition assigned again is not held.
 
-use super::super::effects::{Effect, PartitionKey, PauseReason};
+use super::super::effects::{Effect, PartitionKey, PauseReason, Rules};
 use super::super::partition::Partition;
 
 /// What the hold step keeps per partition.
@@ -26,7 +26,8 @@ pub(crate) fn hold<M, S>(
         return false;
     }
     part.hold.held = true;
-    let paused_by_another = part.retry.paused.is_some() || part.backpressure.paused;
+    let paused_by_another =
+        part.retry.paused.is_some() || part.backpressure.paused || part.control.held.is_some();
     // Before anything was fetched there is no position to resume from: the
     // partition keeps fetching into its buffer (backpressure bounds it).
     if let (false, Some(offset)) = (paused_by_another, position(part)) {
@@ -45,19 +46,27 @@ pub(crate) fn hold<M, S>(
 pub(crate) fn release<M, S>(
     key: &PartitionKey,
     part: &mut Partition<M, S>,
+    rules: &Rules,
     out: &mut Vec<Effect<M>>,
 ) -> bool {
     if !part.hold.held {
         return false;
     }
     part.hold.held = false;
-    let paused_by_another = part.retry.paused.is_some() || part.backpressure.paused;
+    let paused_by_another =
+        part.retry.paused.is_some() || part.backpressure.paused || part.control.held.is_some();
     let paused_fetching = std::mem::take(&mut part.hold.paused_fetching);
     if let (true, false, Some(offset)) = (paused_fetching, paused_by_another, position(part)) {
-        out.push(Effect::SeekAndResume {
-            key: key.clone(),
-            offset,
-        });
+        if part.buffer.len() >= rules.buffer_limit {
+            // Full already (fetched just before the hold): backpressure resumes
+            // it once the buffer drains, at the same position.
+            part.backpressure.paused = true;
+        } else {
+            out.push(Effect::SeekAndResume {
+                key: key.clone(),
+                offset,
+            });
+        }
     }
     true
 }

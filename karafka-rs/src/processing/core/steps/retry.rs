@@ -100,6 +100,8 @@ pub(crate) fn due<M, S>(
     }
     part.retry.paused = None;
     part.backpressure.paused = false;
+    // Fetching starts over there: nothing past it is fetched any more.
+    part.fetched_to = Some(offset);
     out.push(Effect::SeekAndResume {
         key: key.clone(),
         offset,
