@@ -4,7 +4,7 @@ client_id = "{{ name }}"
 environment = "development"
 # No brokers in development: `cargo karafka server` starts the embedded broker.
 brokers = []
-backend = "inline"
+backend = "worker_pool"
 concurrency = 5
 max_messages = 100
 shutdown_timeout = 30000

@@ -38,3 +38,26 @@ pub fn assert_order_per_lifetime(records: &[(u32, i32, i64)]) {
         }
     }
 }
+
+/// The offsets recorded more than once, as `partition P: A..=B by pids [..]`
+/// runs, for an assertion's message.
+pub fn duplicates(records: &[(u32, i32, i64)]) -> String {
+    let mut by_offset: BTreeMap<(i32, i64), Vec<u32>> = BTreeMap::new();
+    for &(pid, partition, offset) in records {
+        by_offset.entry((partition, offset)).or_default().push(pid);
+    }
+    let mut runs: Vec<(i32, i64, i64, Vec<u32>)> = Vec::new();
+    for ((partition, offset), pids) in by_offset.into_iter().filter(|(_, p)| p.len() > 1) {
+        match runs.last_mut() {
+            Some(run) if run.0 == partition && run.2 + 1 == offset && run.3 == pids => {
+                run.2 = offset
+            }
+            _ => runs.push((partition, offset, offset, pids)),
+        }
+    }
+    runs.iter()
+        .map(|(partition, from, to, pids)| {
+            format!("partition {partition}: {from}..={to} by pids {pids:?}\n")
+        })
+        .collect()
+}

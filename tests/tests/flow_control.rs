@@ -171,7 +171,7 @@ karafka::routes! {
         topic seeks { consumer: Seeking }
     }
     consumer_group long {
-        topic long_jobs { consumer: Long, backend: worker_pool }
+        topic long_jobs { consumer: Long }
     }
     consumer_group remarking {
         max_messages: 1,

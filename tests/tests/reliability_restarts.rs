@@ -181,7 +181,9 @@ async fn crash_loop_of_20_sigkills_loses_nothing_and_keeps_partition_order_per_l
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_sigterms_mid_batch_with_restarts_process_every_message_exactly_once() {
-    const MESSAGES: usize = 6_000;
+    // Enough that the worker pool (six partitions at once) does not run out
+    // before the last stop: a lifetime goes on a little past its target.
+    const MESSAGES: usize = 18_000;
     // Each batch of 20 takes at least 50 ms, so a signal almost always lands inside one.
     const DELAY_MS: u64 = 50;
     let stage = Stage::new("graceful_stop", MESSAGES).await;
@@ -193,6 +195,10 @@ async fn twenty_sigterms_mid_batch_with_restarts_process_every_message_exactly_o
         lifetimes.push(server.pid());
         let before = records(&record).len();
         let progress = rng.between(1, 300) as usize;
+        assert!(
+            distinct(&records(&record)).len() + progress <= MESSAGES,
+            "the messages ran out before stop {stop}: produce more"
+        );
         let moved = wait_until(Duration::from_secs(60), || {
             records(&record).len() >= before + progress
         });

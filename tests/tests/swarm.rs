@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use karafka::embedded::EmbeddedBroker;
 use karafka::instrumentation::proctitle::process_title;
 use karafka_tests::http::{get, sample};
-use karafka_tests::kafka::{create_topic, produce_sequence};
+use karafka_tests::kafka::{committed_offsets, create_topic, produce_sequence};
 use karafka_tests::process::AppProcess;
-use karafka_tests::records::{assert_order_per_lifetime, distinct, read as records};
+use karafka_tests::records::{assert_order_per_lifetime, distinct, duplicates, read as records};
 use karafka_tests::tansu::Tansu;
 use karafka_tests::{app_dir, free_port, wait_until};
 
@@ -51,11 +51,6 @@ impl Stage {
 
     fn swarm(&self, nodes: &str) -> AppProcess {
         self.app(&["server", "--swarm", nodes])
-    }
-
-    /// One plain server process of the same app.
-    fn server(&self) -> AppProcess {
-        self.app(&["server"])
     }
 
     fn app(&self, args: &[&str]) -> AppProcess {
@@ -190,7 +185,7 @@ async fn a_swarm_of_three_spreads_six_partitions_and_a_killed_node_is_restarted_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_to_the_supervisor_stops_every_node_gracefully_and_a_restart_consumes_nothing_twice(
+async fn sigterm_to_the_supervisor_stops_every_node_gracefully_and_they_commit_exactly_what_they_consumed(
 ) {
     let stage = Stage::new("swarm_stop").await;
     let record = stage.record();
@@ -224,38 +219,57 @@ async fn sigterm_to_the_supervisor_stops_every_node_gracefully_and_a_restart_con
             first.log()
         );
     }
-    let stopped_at = records(&record).len();
-    assert!(stopped_at < stage.placed.len(), "the stop lands mid-stream");
-
-    // One server picks up where the swarm stopped: Tansu's coordinator sometimes
-    // never assigns a group's partitions when three new members join at once
-    // after all the old ones left (seen in CI), while one member joins reliably.
-    let second = stage.server();
-    let done = wait_until(Duration::from_secs(120), || {
-        records(&record).len() >= stage.placed.len()
-    });
-    let all = records(&record);
+    let consumed = records(&record);
     assert!(
-        done,
-        "only {} of {} consumed after the restart:\n{}",
-        all.len(),
-        stage.placed.len(),
-        second.log()
+        consumed.len() < stage.placed.len(),
+        "the stop lands mid-stream"
     );
-    // Give a duplicate the chance to show up before judging.
-    std::thread::sleep(Duration::from_secs(2));
-    let all = records(&record);
-    assert_eq!(distinct(&all), stage.placed, "every offset is consumed");
     assert_eq!(
-        all.len(),
-        stage.placed.len(),
-        "no message is consumed twice across a graceful swarm restart"
+        consumed.len(),
+        distinct(&consumed).len(),
+        "no message is consumed twice, the nodes' joins and stops included:\n{}",
+        duplicates(&consumed)
     );
-    assert_order_per_lifetime(&all);
-    let mut second = second;
-    second.signal(libc::SIGTERM);
-    let status = second.wait_exit(Duration::from_secs(60));
-    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", second.log());
+    assert_order_per_lifetime(&consumed);
+
+    // A restart starts at the committed offsets: each partition's must be the
+    // one after its last consumed message, with every message before it
+    // consumed. (Checked on the broker rather than by restarting: Tansu's
+    // coordinator sometimes never assigns a group that a member joins right
+    // after all its members left, seen in CI under load. The mock cluster is
+    // no stand-in: it refuses commits while a group rebalances, which Kafka
+    // accepts from the members of the generation.)
+    let next: BTreeMap<i32, Option<i64>> = (0..PARTITIONS)
+        .map(|partition| {
+            let last = consumed
+                .iter()
+                .filter(|&&(_, p, _)| p == partition)
+                .map(|&(_, _, offset)| offset)
+                .max();
+            (partition, last.map(|offset| offset + 1))
+        })
+        .collect();
+    let committed = committed_offsets(
+        stage.tansu.address(),
+        "swarm_stop_recorder",
+        "events",
+        PARTITIONS,
+    );
+    assert_eq!(
+        committed, next,
+        "every node commits what it consumed before it stops"
+    );
+    let below_committed: BTreeSet<(i32, i64)> = stage
+        .placed
+        .iter()
+        .copied()
+        .filter(|&(partition, offset)| next[&partition].is_some_and(|n| offset < n))
+        .collect();
+    assert_eq!(
+        distinct(&consumed),
+        below_committed,
+        "nothing below a committed offset is skipped"
+    );
     drop(stage.tansu);
 }
 

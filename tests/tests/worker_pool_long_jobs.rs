@@ -1,5 +1,6 @@
-//! A job that runs longer than `max.poll.interval.ms` on the worker pool does
-//! not cost the group its partitions: the fetch loop keeps polling meanwhile.
+//! A job that runs longer than `max.poll.interval.ms` on the default backend
+//! (the worker pool) does not cost the group its partitions: the fetch loop
+//! keeps polling meanwhile.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -36,7 +37,6 @@ impl Consumer for Sleepy {
 
 karafka::routes! {
     consumer_group long_jobs {
-        backend: worker_pool,
         topic slow_jobs { consumer: Sleepy }
     }
 }

@@ -62,11 +62,11 @@ const DEVELOPMENT_ENVIRONMENTS: &[&str] = &["development", "test"];
 pub enum Backend {
     /// On the fetch task of the consumer group, one batch after another
     /// (polling waits for each batch: keep batches well under `max.poll.interval.ms`).
-    #[default]
     Inline,
     /// On a pool of `concurrency` tokio tasks shared by every consumer group;
     /// partitions run in parallel, each partition's batches one at a time,
-    /// while the fetch loop keeps polling (a long batch costs no rebalance).
+    /// while the fetch loop keeps polling (the default: a long batch costs no rebalance).
+    #[default]
     WorkerPool,
 }
 
@@ -227,7 +227,7 @@ impl Default for Config {
             client_id: "karafka".to_owned(),
             brokers: Vec::new(),
             environment: "development".to_owned(),
-            backend: Backend::Inline,
+            backend: Backend::WorkerPool,
             concurrency: 5,
             max_messages: 100,
             max_buffered_messages: 10_000,
