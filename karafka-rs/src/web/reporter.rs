@@ -49,7 +49,9 @@ struct Inner {
 struct Live {
     status: String,
     counters: Counters,
-    groups: BTreeMap<String, BTreeMap<(String, i32), PartitionReport>>,
+    /// Group → topic → partition: looked up by `&str` on every batch, so
+    /// an existing partition's report costs no allocation.
+    groups: BTreeMap<String, BTreeMap<String, BTreeMap<i32, PartitionReport>>>,
     errors: Vec<ErrorRecord>,
 }
 
@@ -108,15 +110,25 @@ impl Reporter {
         f: impl FnOnce(&mut PartitionReport),
     ) {
         let mut live = self.live();
-        let report = live
-            .groups
-            .entry(group.to_owned())
-            .or_default()
-            .entry((topic.to_owned(), partition))
+        let groups = &mut live.groups;
+        if !groups.contains_key(group) {
+            groups.insert(group.to_owned(), BTreeMap::new());
+        }
+        let Some(topics) = groups.get_mut(group) else {
+            return;
+        };
+        if !topics.contains_key(topic) {
+            topics.insert(topic.to_owned(), BTreeMap::new());
+        }
+        let Some(partitions) = topics.get_mut(topic) else {
+            return;
+        };
+        let report = partitions
+            .entry(partition)
             .or_insert_with(|| PartitionReport {
                 topic: topic.to_owned(),
                 partition,
-                state: "running".to_owned(),
+                state: RUNNING.to_owned(),
                 last_offset: None,
                 job: None,
             });
@@ -144,17 +156,21 @@ impl Inner {
             groups: live
                 .groups
                 .iter()
-                .map(|(name, partitions)| (name.clone(), partitions.values().cloned().collect()))
+                .map(|(name, topics)| {
+                    let partitions = topics.values().flat_map(BTreeMap::values);
+                    (name.clone(), partitions.cloned().collect())
+                })
                 .collect(),
         }
     }
 
+    /// The app's shared producer (responders and dead letters use it too): a
+    /// producer of its own would cost the process a client's idle threads.
     fn producer(&self) -> crate::error::Result<&Producer> {
         if let Some(producer) = self.producer.get() {
             return Ok(producer);
         }
-        let brokers = self.app.bootstrap_servers()?;
-        let producer = Producer::new(self.app.config(), &brokers)?;
+        let producer = self.app.producer()?;
         Ok(self.producer.get_or_init(|| producer))
     }
 
@@ -250,9 +266,10 @@ impl Inner {
                 if let Some(p) = live
                     .groups
                     .get_mut(consumer_group)
-                    .and_then(|g| g.get_mut(&(topic.clone(), *partition)))
+                    .and_then(|g| g.get_mut(topic))
+                    .and_then(|t| t.get_mut(partition))
                 {
-                    p.state = "running".to_owned();
+                    set_state(p, RUNNING);
                 }
                 drop(live);
                 self.wake.notify_one();
@@ -310,9 +327,21 @@ fn carry_out(action: &Action) -> Result<(), String> {
 
 impl Listener for Reporter {
     fn listens_to(&self, kind: EventKind) -> bool {
-        !matches!(
+        // Only what it handles: the others are then not even built for it.
+        matches!(
             kind,
-            EventKind::FetchLoop | EventKind::FetchLoopReceived | EventKind::StatisticsEmitted
+            EventKind::AppRunning
+                | EventKind::AppQuieting
+                | EventKind::AppStopping
+                | EventKind::AppStopped
+                | EventKind::PartitionsAssigned
+                | EventKind::PartitionsRevoked
+                | EventKind::ConsumerConsume
+                | EventKind::ConsumerConsumed
+                | EventKind::ConsumerConsumingPause
+                | EventKind::ConsumerConsumingRetry
+                | EventKind::DeadLetterQueueDispatched
+                | EventKind::ErrorOccurred
         )
     }
 
@@ -365,8 +394,10 @@ impl Listener for Reporter {
         let mut live = self.live();
         if let Some(group) = live.groups.get_mut(&*event.consumer_group) {
             for (topic, partitions) in &event.partitions {
-                for partition in partitions {
-                    group.remove(&(topic.to_string(), *partition));
+                if let Some(reports) = group.get_mut(&**topic) {
+                    for partition in partitions {
+                        reports.remove(partition);
+                    }
                 }
             }
         }
@@ -382,7 +413,7 @@ impl Listener for Reporter {
                 started_at: now_ms(),
             });
             if p.state == "paused" {
-                p.state = "running".to_owned();
+                set_state(p, RUNNING);
             }
         });
     }
@@ -391,7 +422,7 @@ impl Listener for Reporter {
         self.partition(&event.consumer_group, &event.topic, event.partition, |p| {
             p.job = None;
             p.last_offset = Some(event.last_offset);
-            p.state = "running".to_owned();
+            set_state(p, RUNNING);
         });
         let mut live = self.live();
         live.counters.batches += 1;
@@ -408,7 +439,7 @@ impl Listener for Reporter {
             PauseReason::Filter => "held by a filter",
         };
         self.partition(&event.consumer_group, &event.topic, event.partition, |p| {
-            p.state = state.to_owned();
+            set_state(p, state);
         });
         if event.reason == PauseReason::Command {
             // The UI shows what its command did at once, not an interval later.
@@ -418,7 +449,7 @@ impl Listener for Reporter {
 
     fn on_consumer_consuming_retry(&self, event: &ConsumerConsumingRetry) {
         self.partition(&event.consumer_group, &event.topic, event.partition, |p| {
-            p.state = "retrying".to_owned();
+            set_state(p, "retrying");
         });
         self.live().counters.retries += 1;
     }
@@ -426,7 +457,7 @@ impl Listener for Reporter {
     fn on_dead_letter_queue_dispatched(&self, event: &DeadLetterQueueDispatched) {
         self.partition(&event.consumer_group, &event.topic, event.partition, |p| {
             if p.state == "retrying" {
-                p.state = "running".to_owned();
+                set_state(p, RUNNING);
             }
         });
         self.live().counters.dead += 1;
@@ -457,5 +488,15 @@ impl Listener for Reporter {
         }
         drop(live);
         self.inner.wake.notify_one();
+    }
+}
+
+/// A partition's state while its batches go through.
+const RUNNING: &str = "running";
+
+/// Sets `report`'s state, allocating only when it changes (it is set on every batch).
+fn set_state(report: &mut PartitionReport, state: &str) {
+    if report.state != state {
+        report.state = state.to_owned();
     }
 }
