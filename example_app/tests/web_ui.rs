@@ -211,6 +211,24 @@ fn the_web_ui_shows_and_steers_the_example_app() {
         "the replayed message was consumed again (and failed again): {}",
         text(&browser, "main")
     );
+    // Its dead letters written, ratings/0 runs again.
+    let state_of = |browser: &Browser, partition: &str| {
+        browser.execute(&format!(
+            "return [...document.querySelectorAll('#assignments tr')]\
+             .filter(r => r.cells.length > 3 && r.cells[2].textContent === '{partition}')\
+             .map(r => r.cells[3].textContent).join(',')"
+        ))
+    };
+    assert!(
+        reload_until(
+            &browser,
+            &url("/consumers"),
+            Duration::from_secs(20),
+            || { state_of(&browser, "ratings/0") == "running" }
+        ),
+        "ratings/0 shows as running once its dead letter is written: {}",
+        text(&browser, "#assignments")
+    );
     browser.goto(&url("/errors"));
     assert!(text(&browser, "#errors").contains("consumer.consume.error"));
     screenshot(&browser, "errors");

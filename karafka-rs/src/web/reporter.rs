@@ -434,7 +434,7 @@ impl Listener for Reporter {
             PauseReason::Retry => "retrying",
             PauseReason::Command => "paused by command",
             PauseReason::Backpressure => "paused",
-            PauseReason::DeadLetter => "dead-lettering",
+            PauseReason::DeadLetter => DEAD_LETTERING,
             PauseReason::Consumer => "paused by its consumer",
             PauseReason::Filter => "held by a filter",
         };
@@ -455,8 +455,9 @@ impl Listener for Reporter {
     }
 
     fn on_dead_letter_queue_dispatched(&self, event: &DeadLetterQueueDispatched) {
+        // Written: the partition goes on past the message (no event says it resumed).
         self.partition(&event.consumer_group, &event.topic, event.partition, |p| {
-            if p.state == "retrying" {
+            if p.state == "retrying" || p.state == DEAD_LETTERING {
                 set_state(p, RUNNING);
             }
         });
@@ -493,6 +494,8 @@ impl Listener for Reporter {
 
 /// A partition's state while its batches go through.
 const RUNNING: &str = "running";
+/// A partition's state while its failed message is written to the dead letter queue.
+const DEAD_LETTERING: &str = "dead-lettering";
 
 /// Sets `report`'s state, allocating only when it changes (it is set on every batch).
 fn set_state(report: &mut PartitionReport, state: &str) {
