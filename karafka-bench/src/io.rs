@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use karafka::{Backend, Consumer, Context, Messages};
+use karafka::{App, Backend, Consumer, Context, Messages};
 
 use crate::broker::Broker;
 use crate::report::figure;
@@ -18,9 +18,10 @@ const IO_PER_MESSAGE: Duration = Duration::from_millis(1);
 /// First batch start, last batch end, messages done.
 static PROGRESS: Mutex<(Option<Instant>, Option<Instant>, usize)> = Mutex::new((None, None, 0));
 
-/// Deserializes each message, then waits 1 ms for it as if writing it somewhere.
+/// Deserializes each message, then waits 1 ms for it as if writing it
+/// somewhere (the virtual partitions scenario uses it too).
 #[derive(Default)]
-struct IoConsumer;
+pub(crate) struct IoConsumer;
 
 impl Consumer for IoConsumer {
     type Payload = serde_json::Value;
@@ -64,10 +65,8 @@ pub async fn run(broker: &Broker) -> anyhow::Result<()> {
 }
 
 async fn drain(broker: &Broker, concurrency: usize) -> anyhow::Result<f64> {
-    *PROGRESS
-        .lock()
-        .map_err(|_| anyhow::anyhow!("progress lock poisoned"))? = (None, None, 0);
-    let client_id = crate::apps::fresh_client_id(&format!("io_c{concurrency}"));
+    let name = format!("io_c{concurrency}");
+    let client_id = crate::apps::fresh_client_id(&name);
     let app = crate::apps::single_route::<IoConsumer>(
         broker.address(),
         &client_id,
@@ -77,6 +76,15 @@ async fn drain(broker: &Broker, concurrency: usize) -> anyhow::Result<f64> {
             config.concurrency = concurrency;
         },
     )?;
+    measure(app, &name, MESSAGES).await
+}
+
+/// Runs `app` (its routes consume with [`IoConsumer`]) until `messages` are
+/// done; returns the rate from the first batch's start to the last one's end.
+pub(crate) async fn measure(app: App, name: &str, messages: usize) -> anyhow::Result<f64> {
+    *PROGRESS
+        .lock()
+        .map_err(|_| anyhow::anyhow!("progress lock poisoned"))? = (None, None, 0);
     let server = app.spawn().await?;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -84,12 +92,12 @@ async fn drain(broker: &Broker, concurrency: usize) -> anyhow::Result<f64> {
             .lock()
             .map_err(|_| anyhow::anyhow!("progress lock poisoned"))?
             .2;
-        if done >= MESSAGES {
+        if done >= messages {
             break;
         }
         anyhow::ensure!(
             Instant::now() < deadline,
-            "concurrency {concurrency}: only {done} of {MESSAGES} messages in 120 s"
+            "{name}: only {done} of {messages} messages in 120 s"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
