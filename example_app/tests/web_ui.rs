@@ -86,6 +86,23 @@ fn reload_until(
     })
 }
 
+/// Clicks the form button `selector` and waits for the page its POST leads
+/// to: going to another page at once would cancel a POST not yet sent.
+fn submit(browser: &Browser, selector: &str) {
+    browser.execute("window.karafkaBeforeSubmit = true");
+    browser.click(&browser.find(selector, Duration::from_secs(5)));
+    let landed = wait_until(Duration::from_secs(10), || {
+        browser.execute(
+            "return window.karafkaBeforeSubmit === undefined && document.readyState === 'complete'",
+        ) == true
+    });
+    assert!(
+        landed,
+        "{selector} submitted its form: {}",
+        text(browser, "main")
+    );
+}
+
 fn screenshot(browser: &Browser, name: &str) {
     if let Some(dir) = std::env::var_os("KARAFKA_WEB_SCREENSHOTS") {
         let dir = PathBuf::from(dir);
@@ -241,7 +258,7 @@ fn the_web_ui_shows_and_steers_the_example_app() {
         "the commands page offers to pause users/0: {}",
         text(&browser, "main")
     );
-    browser.click(&browser.find("button.pause-users-0", Duration::from_secs(5)));
+    submit(&browser, "button.pause-users-0");
     assert!(
         reload_until(&browser, &url("/commands"), Duration::from_secs(30), || {
             text(&browser, "#sent").contains("done")
@@ -285,7 +302,7 @@ fn the_web_ui_shows_and_steers_the_example_app() {
     );
     screenshot(&browser, "consumers");
     browser.goto(&url("/commands"));
-    browser.click(&browser.find("button.resume-users-0", Duration::from_secs(5)));
+    submit(&browser, "button.resume-users-0");
     assert!(
         reload_until(
             &browser,
